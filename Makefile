@@ -1,0 +1,66 @@
+# Top-level build of the hypervisor stack.  Every component has its own
+# Makefile; this one wires them together and provides the user-facing targets.
+#
+#   make            build everything that builds on this machine
+#   make deps       install build/test dependencies (idempotent) and fetch the guest kernel
+#   make run        deps + build + boot the whole stack in Bochs, consoles on the terminal
+#   make check      deps + build + every test (unit, fuzz, dm, e2e); ends with "N passed, N failed"
+#   make e2e [E2E=name]   end-to-end scenarios in Bochs
+#   make bench      benchmarks, figures written to doc/performance.md
+#   make unit | fuzz | dmtest     one class of tests
+
+TOP   := $(CURDIR)
+BUILD ?= $(TOP)/build
+export TOP BUILD
+
+.PHONY: all deps hypervisor devicemodel vhm tools efi unit fuzz dmtest e2e bench check run clean help
+
+all: hypervisor devicemodel tools
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@misc/deps.sh
+
+hypervisor:
+	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor
+
+devicemodel:
+	@$(MAKE) --no-print-directory -C devicemodel O=$(BUILD)/devicemodel
+
+tools:
+	@$(MAKE) --no-print-directory -C tools/acrnctl O=$(BUILD)/tools
+
+vhm:
+	@$(MAKE) --no-print-directory -C kernel-modules/vhm O=$(BUILD)/vhm
+
+efi:
+	@$(MAKE) --no-print-directory -C efi-stub O=$(BUILD)/efi-stub
+
+unit:
+	@$(MAKE) --no-print-directory -C tests/unit O=$(BUILD)/tests/unit
+	@tests/unit/run.sh
+
+fuzz:
+	@$(MAKE) --no-print-directory -C tests/fuzz O=$(BUILD)/tests/fuzz
+	@tests/fuzz/run.sh
+
+dmtest:
+	@$(MAKE) --no-print-directory -C tests/dm O=$(BUILD)/tests/dm
+	@tests/dm/run.sh
+
+e2e: deps hypervisor
+	@tests/e2e/run.sh $(E2E)
+
+bench: deps hypervisor
+	@tests/bench/run.sh
+
+check: deps
+	@tests/check.sh
+
+run: deps all
+	@misc/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Device-model harness tests (none yet).
+exit 0
