@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CPUID virtualization: the host's leaves with what the hypervisor does not
+ * virtualize hidden (VMX), the hypervisor-present bit set, and the ACRN
+ * leaves 0x40000000.. (signature, features, measured TSC frequency).
+ */
+#include <arch/x86/guest/vcpuid.h>
+#include <arch/x86/cpu.h>
+#include <arch/x86/timer.h>
+#include <common/vm.h>
+#include <public/acrn_hypercall.h>
+#include <lib/string.h>
+
+void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+
+	if (leaf >= 0x40000000U && leaf <= 0x400000FFU) {
+		switch (leaf) {
+		case ACRN_CPUID_SIGNATURE_LEAF:
+			r.eax = ACRN_CPUID_TIMING_LEAF;
+			memcpy(&r.ebx, ACRN_CPUID_SIGNATURE, 4);
+			memcpy(&r.ecx, ACRN_CPUID_SIGNATURE + 4, 4);
+			memcpy(&r.edx, ACRN_CPUID_SIGNATURE + 8, 4);
+			break;
+		case ACRN_CPUID_FEATURES_LEAF:
+			r.eax = v->vm->privileged ? ACRN_CPUID_FEATURE_PRIVILEGED : 0;
+			break;
+		case ACRN_CPUID_TIMING_LEAF:
+			r.eax = tsc_khz;
+			break;
+		default:
+			break;
+		}
+	} else {
+		cpuid_count(leaf, subleaf, &r);
+		if (leaf == 1) {
+			r.ecx &= ~CPUID1_ECX_VMX;
+			r.ecx |= CPUID1_ECX_HYPERVISOR;
+		}
+	}
+	out[0] = r.eax;
+	out[1] = r.ebx;
+	out[2] = r.ecx;
+	out[3] = r.edx;
+}

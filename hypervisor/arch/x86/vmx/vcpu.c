@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vCPU creation and the run loop.  The VMCS is filled in three groups, each
+ * from its own description: host state (what VM exits return to, SDM §25.5),
+ * execution controls (adjusted to the CPU's capabilities, §25.6-25.8) and
+ * guest state (from a struct vcpu_boot_state, §25.4).
+ */
+#define pr_fmt(fmt) "vcpu: " fmt
+#include <common/vm.h>
+#include <common/page_alloc.h>
+#include <common/log.h>
+#include <arch/x86/vmx/vmx.h>
+#include <arch/x86/per_cpu.h>
+#include <arch/x86/cpu.h>
+#include <arch/x86/msr.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <lib/util.h>
+
+extern char vmx_exit_entry[];
+
+static uint16_t next_vpid = 1;
+
+/* Segment access rights (SDM Table 25-2): type, S, DPL, P, AVL, L, D/B, G. */
+#define AR_CODE64	0xA09B	/* execute/read, accessed, S, P, L, G */
+#define AR_DATA		0xC093	/* read/write, accessed, S, P, D/B, G */
+#define AR_TSS64	0x008B	/* busy 64-bit TSS, P */
+#define AR_LDT_UNUSABLE	0x10000
+
+void vcpu_boot_state_long_mode(struct vcpu_boot_state *st, uint64_t rip, uint64_t rsp, uint64_t cr3)
+{
+	struct seg_state data = { 0x10, 0, 0xFFFFFFFF, AR_DATA };
+
+	memset(st, 0, sizeof(*st));
+	st->rip = rip;
+	st->rsp = rsp;
+	st->rflags = 0x2;
+	st->cr0 = CR0_PE | CR0_PG | CR0_ET | CR0_NE | CR0_WP;
+	st->cr3 = cr3;
+	st->cr4 = CR4_PAE;
+	st->efer = EFER_LME | EFER_LMA;
+	st->cs = (struct seg_state){ 0x08, 0, 0xFFFFFFFF, AR_CODE64 };
+	st->ss = st->ds = st->es = st->fs = st->gs = data;
+	st->tr = (struct seg_state){ 0x18, 0, 0x67, AR_TSS64 };
+	st->ldtr = (struct seg_state){ 0, 0, 0, AR_LDT_UNUSABLE };
+}
+
+static void vmcs_init_host(void)
+{
+	struct per_cpu *pc = this_cpu();
+
+	vmcs_write(VMCS_HOST_CR0, read_cr0());
+	vmcs_write(VMCS_HOST_CR3, read_cr3());
+	vmcs_write(VMCS_HOST_CR4, read_cr4());
+	vmcs_write(VMCS_HOST_CS_SEL, HV_CS64);
+	vmcs_write(VMCS_HOST_SS_SEL, HV_DS);
+	vmcs_write(VMCS_HOST_DS_SEL, HV_DS);
+	vmcs_write(VMCS_HOST_ES_SEL, HV_DS);
+	vmcs_write(VMCS_HOST_FS_SEL, HV_DS);
+	vmcs_write(VMCS_HOST_GS_SEL, HV_DS);
+	vmcs_write(VMCS_HOST_TR_SEL, HV_TSS);
+	vmcs_write(VMCS_HOST_FS_BASE, 0);
+	vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)pc);
+	vmcs_write(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&pc->tss);
+	vmcs_write(VMCS_HOST_GDTR_BASE, (uint64_t)(uintptr_t)pc->gdt);
+	{
+		struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr;
+
+		__asm__ volatile("sidt %0" : "=m"(idtr));
+		vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+	}
+	vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_IA32_EFER));
+	vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
+}
+
+static void vmcs_init_controls(struct vcpu *v)
+{
+	uint32_t proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_INVPCID;
+
+	if (vmx_ctls_allow(vmx_caps.proc2, PROC2_VPID))
+		proc2 |= PROC2_VPID;
+	vmcs_write(VMCS_PIN_CTLS, vmx_adjust_ctls(vmx_caps.pin, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT));
+	vmcs_write(VMCS_PROC_CTLS, vmx_adjust_ctls(vmx_caps.proc,
+		   PROC_HLT_EXIT | PROC_UNCOND_IO_EXIT | PROC_SECONDARY));
+	vmcs_write(VMCS_PROC_CTLS2, vmx_adjust_ctls(vmx_caps.proc2, proc2));
+	vmcs_write(VMCS_EXIT_CTLS, vmx_adjust_ctls(vmx_caps.exit,
+		   EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+		   EXIT_SAVE_EFER | EXIT_LOAD_EFER));
+	vmcs_write(VMCS_ENTRY_CTLS, vmx_adjust_ctls(vmx_caps.entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER));
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_PF_ERRCODE_MASK, 0);
+	vmcs_write(VMCS_PF_ERRCODE_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write(VMCS_TSC_OFFSET, 0);
+	vmcs_write(VMCS_EPT_POINTER, pgtable_eptp(&v->vm->ept, false));
+	vmcs_write(VMCS_VPID, v->vpid);
+	/* The guest owns CR0/CR4 except the bits VMX operation pins: those are
+	 * masked, and the guest reads its own value from the shadow. */
+	vmcs_write(VMCS_CR0_MASK, CR0_NE);
+	vmcs_write(VMCS_CR4_MASK, CR4_VMXE);
+}
+
+static void vmcs_write_seg(enum vmcs_field sel, const struct seg_state *s)
+{
+	/* Selector, base, limit and AR fields of one register are 2 apart per
+	 * register in each group, so derive them from the selector field. */
+	unsigned idx = (sel - VMCS_GUEST_ES_SEL) / 2;
+
+	vmcs_write(sel, s->sel);
+	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * idx), s->base);
+	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * idx), s->limit);
+	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * idx), s->ar);
+}
+
+static void vmcs_init_guest(struct vcpu *v, const struct vcpu_boot_state *st)
+{
+	uint64_t entry = vmcs_read(VMCS_ENTRY_CTLS);
+
+	vmcs_write(VMCS_GUEST_CR0, (st->cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) &
+		   vmx_caps.cr0_fixed1);
+	vmcs_write(VMCS_CR0_SHADOW, st->cr0);
+	vmcs_write(VMCS_GUEST_CR3, st->cr3);
+	vmcs_write(VMCS_GUEST_CR4, (st->cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
+	vmcs_write(VMCS_CR4_SHADOW, st->cr4);
+	vmcs_write(VMCS_GUEST_EFER, st->efer);
+	if (st->efer & EFER_LMA)
+		entry |= ENTRY_IA32E_GUEST;
+	else
+		entry &= ~(uint64_t)ENTRY_IA32E_GUEST;
+	vmcs_write(VMCS_ENTRY_CTLS, entry);
+
+	vmcs_write_seg(VMCS_GUEST_ES_SEL, &st->es);
+	vmcs_write_seg(VMCS_GUEST_CS_SEL, &st->cs);
+	vmcs_write_seg(VMCS_GUEST_SS_SEL, &st->ss);
+	vmcs_write_seg(VMCS_GUEST_DS_SEL, &st->ds);
+	vmcs_write_seg(VMCS_GUEST_FS_SEL, &st->fs);
+	vmcs_write_seg(VMCS_GUEST_GS_SEL, &st->gs);
+	vmcs_write_seg(VMCS_GUEST_LDTR_SEL, &st->ldtr);
+	vmcs_write_seg(VMCS_GUEST_TR_SEL, &st->tr);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, st->gdt_base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, st->gdt_limit);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, st->idt_base);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, st->idt_limit);
+
+	vmcs_write(VMCS_GUEST_RIP, st->rip);
+	vmcs_write(VMCS_GUEST_RSP, st->rsp);
+	vmcs_write(VMCS_GUEST_RFLAGS, st->rflags | 0x2);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
+	vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ULL);	/* power-on PAT */
+	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_write(VMCS_VMCS_LINK_PTR, ~0ULL);
+	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
+}
+
+struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
+{
+	struct vcpu *v;
+
+	_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu must fit in a page");
+	if (vm->vcpu_count >= MAX_VCPUS_PER_VM)
+		return NULL;
+	v = page_alloc();
+	if (v == NULL)
+		return NULL;
+	v->vmcs = page_alloc();
+	if (v->vmcs == NULL) {
+		page_free(v);
+		return NULL;
+	}
+	*(uint32_t *)v->vmcs = vmx_caps.revision;
+	v->vm = vm;
+	v->id = vm->vcpu_count;
+	v->pcpu = this_cpu_id();
+	v->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+	if (vmcs_load(hva2hpa(v->vmcs), true) != 0) {
+		page_free(v->vmcs);
+		page_free(v);
+		return NULL;
+	}
+	vmcs_init_host();
+	vmcs_init_controls(v);
+	vmcs_init_guest(v, st);
+	vm->vcpus[vm->vcpu_count++] = v;
+	return v;
+}
+
+void vcpu_release(struct vcpu *v)
+{
+	uint64_t pa = hva2hpa(v->vmcs);
+
+	__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
+	page_free(v->vmcs);
+	page_free(v);
+}
+
+void vcpu_stop(struct vcpu *v, const char *reason)
+{
+	v->stopped = true;
+	v->stop_reason = reason;
+}
+
+void vcpu_skip_instruction(struct vcpu *v)
+{
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN));
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uint32_t errcode)
+{
+	/* SDM §25.8.3: valid | type 3 (hardware exception) | vector */
+	uint32_t info = (1U << 31) | (3U << 8) | vector;
+
+	if (has_errcode) {
+		info |= 1U << 11;
+		vmcs_write(VMCS_ENTRY_EXC_ERRCODE, errcode);
+	}
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	this_cpu()->current_vcpu = v;
+	while (!v->stopped) {
+		if (vmx_vmrun(&v->regs, v->launched) != 0) {
+			pr_err("VM %s vCPU %u: VM entry failed, VM-instruction error %lu",
+			       v->vm->name, v->id, vmcs_read(VMCS_VM_INSTR_ERROR));
+			vcpu_stop(v, "VM entry failed");
+			break;
+		}
+		v->launched = true;
+		v->exits++;
+		this_cpu()->exits++;
+		vmexit_handle(v);
+	}
+	this_cpu()->current_vcpu = NULL;
+}

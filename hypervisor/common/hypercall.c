@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hypercall entry (ACRN ABI: id in R8, arguments in RDI and RSI, result in
+ * RAX).  Only ring 0 of a VM may call; ring 3 gets #GP.  Only the Service VM
+ * may use the VM-management calls; the built-in test VM may use the test calls.
+ * Every pointer argument is a guest-physical address resolved through the
+ * caller's own EPT, so it can never name hypervisor memory.
+ */
+#define pr_fmt(fmt) "hcall: " fmt
+#include <common/vm.h>
+#include <common/log.h>
+#include <arch/x86/vmx/vmx.h>
+#include <public/acrn_hypercall.h>
+#include <lib/errno.h>
+
+struct hc_api_version {
+	uint32_t major;
+	uint32_t minor;
+};
+
+static int64_t hc_get_api_version(struct vcpu *v, uint64_t gpa)
+{
+	struct hc_api_version ver = { ACRN_API_MAJOR, ACRN_API_MINOR };
+
+	return vm_copy_to_gpa(v->vm, gpa, &ver, sizeof(ver));
+}
+
+void hypercall_handle(struct vcpu *v)
+{
+	uint64_t id = v->regs.gpr[GPR_R8];
+	uint64_t a0 = v->regs.gpr[GPR_RDI], a1 = v->regs.gpr[GPR_RSI];
+	/* CPL is SS.DPL (SDM §5.5), bits 6:5 of the access rights. */
+	unsigned cpl = (unsigned)(vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3;
+	int64_t ret;
+
+	if (cpl != 0) {
+		vcpu_inject_exception(v, 13, true, 0);
+		return;
+	}
+	if (!v->vm->privileged && !v->vm->test_hypercalls) {
+		ret = -EPERM;
+		goto out;
+	}
+	switch (id) {
+	case HC_GET_API_VERSION:
+		ret = hc_get_api_version(v, a0);
+		break;
+	case HC_TEST_ECHO:
+		ret = v->vm->test_hypercalls ? (int64_t)~a0 : -EPERM;
+		break;
+	case HC_TEST_BENCH:
+		if (v->vm->test_hypercalls && v->vm->ops->bench != NULL) {
+			v->vm->ops->bench(v, a0, a1);
+			ret = 0;
+		} else {
+			ret = -EPERM;
+		}
+		break;
+	default:
+		ret = -ENOSYS;
+		break;
+	}
+out:
+	v->regs.gpr[GPR_RAX] = (uint64_t)ret;
+	vcpu_skip_instruction(v);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file lapic.h
+ * The physical local APIC (owned by the hypervisor), xAPIC or x2APIC mode.
+ */
+#ifndef ARCH_X86_LAPIC_H
+#define ARCH_X86_LAPIC_H
+
+#include <stdint.h>
+
+/** Enable this CPU's local APIC (software enable, LVTs masked). */
+void lapic_init(void);
+
+/** This CPU's APIC ID. */
+uint32_t lapic_id(void);
+
+/** INIT then two STARTUP IPIs to apic_id with the start page vector (SDM Vol. 3 §8.4.4.1). */
+void lapic_start_ap(uint32_t apic_id, uint8_t vector);
+
+#endif /* ARCH_X86_LAPIC_H */

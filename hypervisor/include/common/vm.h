@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file vm.h
+ * Virtual machines and virtual CPUs.
+ */
+#ifndef COMMON_VM_H
+#define COMMON_VM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <lib/pgtable.h>
+#include <arch/x86/vmx/vmcs_fields.h>
+
+#define MAX_VMS		8
+#define MAX_VCPUS_PER_VM 8
+
+/** General registers, indexed by the x86 register number (SDM Table 2-2). */
+enum gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+};
+
+struct guest_regs {
+	uint64_t gpr[16];	/* gpr[GPR_RSP] is unused: RSP lives in the VMCS */
+};
+
+/** A segment register as the VMCS holds it. */
+struct seg_state {
+	uint16_t sel;
+	uint64_t base;
+	uint32_t limit;
+	uint32_t ar;		/* VMX access-rights format (SDM Table 25-2) */
+};
+
+/** The architectural state a vCPU starts from. */
+struct vcpu_boot_state {
+	uint64_t gpr[16];
+	uint64_t rip, rsp, rflags;
+	uint64_t cr0, cr3, cr4, efer;
+	uint64_t gdt_base, idt_base;
+	uint16_t gdt_limit, idt_limit;
+	struct seg_state cs, ss, ds, es, fs, gs, tr, ldtr;
+};
+
+struct vcpu;
+
+/** Behaviour that differs between kinds of VM (test VM, Service VM, User VM). */
+struct vm_ops {
+	/** Port I/O not handled inside the hypervisor. @return 0, or -errno to stop the VM. */
+	int (*pio)(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val);
+	/** HLT: return 0 to resume after it. */
+	int (*hlt)(struct vcpu *v);
+	/** Test hypercall HC_TEST_BENCH: a benchmark result from the guest. */
+	void (*bench)(struct vcpu *v, uint64_t id, uint64_t value);
+};
+
+struct vcpu {
+	struct guest_regs regs;		/* first: vmx_vmrun() takes &regs */
+	struct vm *vm;
+	uint32_t id;			/* index in the VM */
+	uint32_t pcpu;
+	uint16_t vpid;
+	void *vmcs;
+	bool launched;
+	bool stopped;
+	const char *stop_reason;
+	uint64_t exits;
+	uint64_t exit_count[EXIT_REASON_MAX];
+};
+
+struct vm {
+	uint16_t id;
+	char name[32];
+	bool privileged;		/* the Service VM */
+	bool test_hypercalls;		/* the built-in test guest */
+	struct pgtable ept;
+	const struct vm_ops *ops;
+	void *priv;
+	uint32_t vcpu_count;
+	struct vcpu *vcpus[MAX_VCPUS_PER_VM];
+};
+
+/** Create an empty VM (EPT root allocated, no memory mapped). NULL on failure. */
+struct vm *vm_create(const char *name, const struct vm_ops *ops, void *priv);
+
+/** Free the VM, its vCPUs and its EPT (not the guest memory it maps). */
+void vm_destroy(struct vm *vm);
+
+/** Map guest-physical [gpa, gpa+size) to host-physical hpa in the VM's EPT. */
+int vm_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t prot);
+
+/** Copy between hypervisor memory and guest-physical memory; -EFAULT if unmapped. */
+int vm_copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len);
+int vm_copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+
+/** Create a vCPU and its VMCS, initialised from st, for running on this pCPU. */
+struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st);
+
+/** VMCLEAR the vCPU's VMCS and free it with the vCPU. */
+void vcpu_release(struct vcpu *v);
+
+/** Fill st with a flat 64-bit long-mode state (CS 0x08, DS 0x10, TR 0x18). */
+void vcpu_boot_state_long_mode(struct vcpu_boot_state *st, uint64_t rip, uint64_t rsp, uint64_t cr3);
+
+/** Run the vCPU on the current pCPU until it stops. */
+void vcpu_run(struct vcpu *v);
+
+/** Stop the vCPU with a reason (it returns from vcpu_run()). */
+void vcpu_stop(struct vcpu *v, const char *reason);
+
+/** Advance the guest RIP past the instruction that exited. */
+void vcpu_skip_instruction(struct vcpu *v);
+
+/** Queue a hardware exception for the next VM entry. */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uint32_t errcode);
+
+/** Dispatch one VM exit.  Defined in arch/x86/vmx/vmexit.c. */
+void vmexit_handle(struct vcpu *v);
+
+/** Handle VMCALL.  Defined in common/hypercall.c. */
+void hypercall_handle(struct vcpu *v);
+
+#endif /* COMMON_VM_H */
