@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fake VMM back-end used by tests/dm.  It keeps a record of every call
+ * (struct vmm_test_state) and plays the hypervisor+VHM side of the request
+ * page: tests post requests, the device model completes them.
+ *
+ * Not linked into acrn-dm.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "guest_mem.h"
+#include "ioreq.h"
+#include "vmctx.h"
+#include "vmm_test.h"
+
+struct vmm_test_priv {
+	struct vmm_test_state st;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static struct vmm_test_priv *vt_priv(struct vmctx *ctx)
+{
+	return ctx->vmm_priv;
+}
+
+struct vmm_test_state *vmm_test_get(struct vmctx *ctx)
+{
+	return &vt_priv(ctx)->st;
+}
+
+static int vt_open(struct vmctx *ctx)
+{
+	struct vmm_test_priv *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	ctx->vmm_priv = p;
+	return 0;
+}
+
+static void vt_close(struct vmctx *ctx)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	ctx->vmm_priv = NULL;
+}
+
+static int vt_create_vm(struct vmctx *ctx, struct acrn_vm_creation *cv)
+{
+	struct vmm_test_state *st = vmm_test_get(ctx);
+
+	if (st->vm_created)
+		return -EEXIST;
+	cv->vmid = 1;
+	st->cv = *cv;
+	st->vm_created = true;
+	return 0;
+}
+
+static int vt_destroy_vm(struct vmctx *ctx)
+{
+	vmm_test_get(ctx)->vm_created = false;
+	return 0;
+}
+
+static int vt_start_vm(struct vmctx *ctx)
+{
+	vmm_test_get(ctx)->vm_started = true;
+	return 0;
+}
+
+static int vt_pause_vm(struct vmctx *ctx)
+{
+	vmm_test_get(ctx)->vm_paused = true;
+	return 0;
+}
+
+static int vt_reset_vm(struct vmctx *ctx)
+{
+	vmm_test_get(ctx)->vm_resets++;
+	return 0;
+}
+
+static int vt_set_vcpu_regs(struct vmctx *ctx, const struct acrn_vcpu_regs *regs)
+{
+	return regs->vcpu_id < ctx->ncpus ? 0 : -EINVAL;
+}
+
+static int vt_set_memseg(struct vmctx *ctx, const struct acrn_vm_memmap *map)
+{
+	struct vmm_test_state *st = vmm_test_get(ctx);
+
+	if (st->nmemsegs == VMM_TEST_MEMSEGS)
+		return -ENOSPC;
+	st->memsegs[st->nmemsegs++] = *map;
+	return 0;
+}
+
+static int vt_unset_memseg(struct vmctx *ctx, const struct acrn_vm_memmap *map)
+{
+	struct vmm_test_state *st = vmm_test_get(ctx);
+
+	for (size_t i = 0; i < st->nmemsegs; i++) {
+		if (st->memsegs[i].user_vm_pa == map->user_vm_pa) {
+			st->memsegs[i] = st->memsegs[--st->nmemsegs];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int vt_create_ioreq_client(struct vmctx *ctx)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+
+	pthread_mutex_lock(&p->lock);
+	p->st.client_created = true;
+	p->st.client_destroyed = false;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int vt_attach_ioreq_client(struct vmctx *ctx)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+	int rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->st.kicks == 0 && !p->st.client_destroyed)
+		pthread_cond_wait(&p->cond, &p->lock);
+	if (p->st.client_destroyed)
+		rc = -ENODEV;
+	else
+		p->st.kicks = 0;
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+static int vt_destroy_ioreq_client(struct vmctx *ctx)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+
+	pthread_mutex_lock(&p->lock);
+	p->st.client_destroyed = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int vt_clear_vm_ioreq(struct vmctx *ctx)
+{
+	return 0;
+}
+
+static int vt_notify_request_finish(struct vmctx *ctx, uint32_t vcpu)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+
+	if (vcpu >= ACRN_IO_REQUEST_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	p->st.notify_count[vcpu]++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int vt_set_irqline(struct vmctx *ctx, uint32_t gsi, uint32_t op)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+
+	if (gsi >= VMM_TEST_GSIS || op > VMM_GSI_FALLING_PULSE)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	p->st.irq_changes[gsi]++;
+	if (op == VMM_GSI_SET_HIGH)
+		p->st.irq_level[gsi] = 1;
+	else if (op == VMM_GSI_SET_LOW)
+		p->st.irq_level[gsi] = 0;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int vt_inject_msi(struct vmctx *ctx, uint64_t addr, uint64_t data)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+	int rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->st.nmsi < VMM_TEST_MSIS) {
+		p->st.msi[p->st.nmsi].msi_addr = addr;
+		p->st.msi[p->st.nmsi].msi_data = data;
+		p->st.nmsi++;
+	} else {
+		rc = -ENOSPC;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+static int vt_intr_monitor(struct vmctx *ctx, void *page)
+{
+	return page != NULL ? 0 : -EINVAL;
+}
+
+const struct vmm_ops vmm_test_ops = {
+	.name = "vmm_test",
+	.open = vt_open,
+	.close = vt_close,
+	.create_vm = vt_create_vm,
+	.destroy_vm = vt_destroy_vm,
+	.start_vm = vt_start_vm,
+	.pause_vm = vt_pause_vm,
+	.reset_vm = vt_reset_vm,
+	.set_vcpu_regs = vt_set_vcpu_regs,
+	.set_memseg = vt_set_memseg,
+	.unset_memseg = vt_unset_memseg,
+	.create_ioreq_client = vt_create_ioreq_client,
+	.attach_ioreq_client = vt_attach_ioreq_client,
+	.destroy_ioreq_client = vt_destroy_ioreq_client,
+	.clear_vm_ioreq = vt_clear_vm_ioreq,
+	.notify_request_finish = vt_notify_request_finish,
+	.set_irqline = vt_set_irqline,
+	.inject_msi = vt_inject_msi,
+	.intr_monitor = vt_intr_monitor,
+};
+
+int vmm_test_post(struct vmctx *ctx, uint32_t vcpu, const struct acrn_io_request *req)
+{
+	struct acrn_io_request *slot;
+	uint32_t state;
+
+	if (vcpu >= ACRN_IO_REQUEST_MAX || vcpu >= ctx->ncpus)
+		return -EINVAL;
+	slot = &ctx->ioreq_buf->req_slot[vcpu];
+	state = __atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE);
+	if (state != ACRN_IOREQ_STATE_FREE && state != ACRN_IOREQ_STATE_COMPLETE)
+		return -EBUSY;
+	memcpy(slot, req, sizeof(*slot));
+	/* The VHM hands requests to its client in PROCESSING state. */
+	__atomic_store_n(&slot->processed, ACRN_IOREQ_STATE_PROCESSING, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void vmm_test_kick(struct vmctx *ctx)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+
+	pthread_mutex_lock(&p->lock);
+	p->st.kicks++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int vmm_test_wait(struct vmctx *ctx, uint32_t vcpu, int timeout_ms, struct acrn_io_request *out)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+	struct acrn_io_request *slot = &ctx->ioreq_buf->req_slot[vcpu];
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->lock);
+	while (__atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) != ACRN_IOREQ_STATE_COMPLETE) {
+		if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) == ETIMEDOUT) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (rc == 0) {
+		if (out != NULL)
+			memcpy(out, slot, sizeof(*out));
+		__atomic_store_n(&slot->processed, ACRN_IOREQ_STATE_FREE, __ATOMIC_RELEASE);
+	}
+	return rc;
+}
+
+/* Post on vCPU 0, handle synchronously, check it was completed and notified. */
+static int vt_roundtrip(struct vmctx *ctx, struct acrn_io_request *req)
+{
+	struct vmm_test_state *st = vmm_test_get(ctx);
+	struct acrn_io_request *slot = &ctx->ioreq_buf->req_slot[0];
+	unsigned int before = st->notify_count[0];
+	int rc;
+
+	rc = vmm_test_post(ctx, 0, req);
+	if (rc != 0)
+		return rc;
+	rc = ioreq_handle_slot(ctx, 0);
+	if (rc < 0 && rc != -EINVAL)
+		return rc;
+	if (slot->processed != ACRN_IOREQ_STATE_COMPLETE || st->notify_count[0] != before + 1)
+		return -EIO;
+	memcpy(req, slot, sizeof(*req));
+	slot->processed = ACRN_IOREQ_STATE_FREE;
+	return 0;
+}
+
+int vmm_test_pio(struct vmctx *ctx, int dir, uint32_t port, int size, uint64_t *val)
+{
+	struct acrn_io_request req;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.type = ACRN_IOREQ_TYPE_PORTIO;
+	req.reqs.pio_request.direction = (uint32_t)dir;
+	req.reqs.pio_request.address = port;
+	req.reqs.pio_request.size = (uint64_t)size;
+	req.reqs.pio_request.value = dir == ACRN_IOREQ_DIR_WRITE ? (uint32_t)*val : 0;
+	rc = vt_roundtrip(ctx, &req);
+	if (rc == 0 && dir == ACRN_IOREQ_DIR_READ)
+		*val = req.reqs.pio_request.value;
+	return rc;
+}
+
+int vmm_test_mmio(struct vmctx *ctx, int dir, uint64_t addr, int size, uint64_t *val)
+{
+	struct acrn_io_request req;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.type = ACRN_IOREQ_TYPE_MMIO;
+	req.reqs.mmio_request.direction = (uint32_t)dir;
+	req.reqs.mmio_request.address = addr;
+	req.reqs.mmio_request.size = (uint64_t)size;
+	req.reqs.mmio_request.value = dir == ACRN_IOREQ_DIR_WRITE ? *val : 0;
+	rc = vt_roundtrip(ctx, &req);
+	if (rc == 0 && dir == ACRN_IOREQ_DIR_READ)
+		*val = req.reqs.mmio_request.value;
+	return rc;
+}
+
+int vmm_test_pcicfg(struct vmctx *ctx, int dir, uint32_t bus, uint32_t dev, uint32_t func,
+		    uint32_t reg, int size, uint32_t *val)
+{
+	struct acrn_io_request req;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.type = ACRN_IOREQ_TYPE_PCICFG;
+	req.reqs.pci_request.direction = (uint32_t)dir;
+	req.reqs.pci_request.bus = bus;
+	req.reqs.pci_request.dev = dev;
+	req.reqs.pci_request.func = func;
+	req.reqs.pci_request.reg = reg;
+	req.reqs.pci_request.size = (uint64_t)size;
+	req.reqs.pci_request.value = dir == ACRN_IOREQ_DIR_WRITE ? *val : 0;
+	rc = vt_roundtrip(ctx, &req);
+	if (rc == 0 && dir == ACRN_IOREQ_DIR_READ)
+		*val = req.reqs.pci_request.value;
+	return rc;
+}
+
+int vmm_test_gpa_write(struct vmctx *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+	void *p = vm_map_gpa(ctx, gpa, len);
+
+	if (p == NULL)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+int vmm_test_gpa_read(struct vmctx *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	const void *p = vm_map_gpa(ctx, gpa, len);
+
+	if (p == NULL)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}

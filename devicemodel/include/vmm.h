@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file vmm.h
+ * The VMM back-end interface: everything acrn-dm asks of the hypervisor goes
+ * through one const struct vmm_ops.  vmm_vhm_ops talks to the kernel module
+ * (/dev/acrn_vhm, else /dev/acrn_hsm) with the ioctls of <linux/acrn.h>;
+ * vmm_test_ops (vmm_test.h) is an in-process fake for tests/dm.
+ */
+#ifndef DM_VMM_H
+#define DM_VMM_H
+
+#include <stdint.h>
+#include <linux/acrn.h>
+
+struct vmctx;
+
+/**
+ * Operations of ACRN_IOCTL_SET_IRQLINE.  The ioctl's 64-bit argument is
+ * ACRN's struct acrn_irqline_ops { u32 gsi; u32 op; }: gsi in bits 31:0,
+ * op in bits 63:32.
+ */
+#define VMM_GSI_SET_HIGH	0U
+#define VMM_GSI_SET_LOW		1U
+#define VMM_GSI_RAISING_PULSE	2U
+#define VMM_GSI_FALLING_PULSE	3U
+
+/** A VMM back-end.  Every operation returns 0 or a negative errno. */
+struct vmm_ops {
+	const char *name;
+	/** Open the back-end; store private state in ctx->vmm_priv. */
+	int (*open)(struct vmctx *ctx);
+	/** Release what open() acquired. */
+	void (*close)(struct vmctx *ctx);
+	/** Create the VM; fills cv->vmid (and cv->vcpu_num). */
+	int (*create_vm)(struct vmctx *ctx, struct acrn_vm_creation *cv);
+	int (*destroy_vm)(struct vmctx *ctx);
+	int (*start_vm)(struct vmctx *ctx);
+	int (*pause_vm)(struct vmctx *ctx);
+	int (*reset_vm)(struct vmctx *ctx);
+	int (*set_vcpu_regs)(struct vmctx *ctx, const struct acrn_vcpu_regs *regs);
+	/** Map guest memory (EPT) described by @p map. */
+	int (*set_memseg)(struct vmctx *ctx, const struct acrn_vm_memmap *map);
+	int (*unset_memseg)(struct vmctx *ctx, const struct acrn_vm_memmap *map);
+	int (*create_ioreq_client)(struct vmctx *ctx);
+	/** Block until requests are pending; -ENODEV/-EINTR once the client is destroyed. */
+	int (*attach_ioreq_client)(struct vmctx *ctx);
+	int (*destroy_ioreq_client)(struct vmctx *ctx);
+	int (*clear_vm_ioreq)(struct vmctx *ctx);
+	/** Tell the hypervisor the request of @p vcpu is complete. */
+	int (*notify_request_finish)(struct vmctx *ctx, uint32_t vcpu);
+	/** Drive a virtual IOAPIC/PIC line: @p op is VMM_GSI_*. */
+	int (*set_irqline)(struct vmctx *ctx, uint32_t gsi, uint32_t op);
+	int (*inject_msi)(struct vmctx *ctx, uint64_t addr, uint64_t data);
+	/** Interrupt storm monitor: @p page is one 4 KiB buffer. */
+	int (*intr_monitor)(struct vmctx *ctx, void *page);
+};
+
+/** The real back-end (ioctls on /dev/acrn_vhm, falling back to /dev/acrn_hsm). */
+extern const struct vmm_ops vmm_vhm_ops;
+
+#endif /* DM_VMM_H */
