@@ -11,6 +11,7 @@
 #include <common/log.h>
 #include <common/page_alloc.h>
 #include <common/test_vm.h>
+#include <common/service_vm.h>
 #include <arch/x86/acpi.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/lapic.h>
@@ -26,6 +27,18 @@ static struct boot_info boot_info;
 static struct acpi_platform platform;
 static struct hv_options options;
 static volatile uint32_t tests_done, tests_failed;
+static bool sos_expected;
+
+/* The hypervisor never uses extended state, but XSETBV on behalf of a guest
+ * needs CR4.OSXSAVE in VMX root. */
+static void cpu_enable_xsave(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(1, 0, &r);
+	if (r.ecx & CPUID1_ECX_XSAVE)
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+}
 
 /* The hypervisor identity-maps the low 4 GiB at boot. */
 static const void *boot_p2v(uint64_t pa, size_t len)
@@ -74,9 +87,12 @@ void ap_main(struct per_cpu *pc)
 	pc->apic_id = lapic_id();
 	lapic_init();
 	pc->state = PCPU_ONLINE;
+	cpu_enable_xsave();
 	/* The BSP checked VMX support before starting us. */
 	vmx_enter_root();
 	run_tests();
+	if (sos_expected)
+		service_vm_run_vcpu();
 	cpu_dead();
 }
 
@@ -134,8 +150,10 @@ void bsp_main(uint32_t magic, uint32_t info_pa)
 		printk(LOG_ERR, "halted\n");
 		halt_forever();
 	}
+	cpu_enable_xsave();
 	vmx_enter_root();
 
+	sos_expected = service_vm_present(&boot_info);
 	pcpu_count = smp_start_aps(&platform);
 	pr_info("%u pCPUs online", pcpu_count);
 
@@ -147,6 +165,16 @@ void bsp_main(uint32_t magic, uint32_t info_pa)
 			pr_err("guest-test: FAIL only %u of %u pCPUs finished", tests_done, pcpu_count);
 		else
 			pr_info("guest-test: %u of %u pCPUs passed", pcpu_count - tests_failed, pcpu_count);
+	}
+	if (sos_expected) {
+		int ret = service_vm_create(&boot_info);
+
+		if (ret == 0)
+			service_vm_run_vcpu();
+		else
+			pr_err("Service VM not started (%d)", ret);
+	} else {
+		pr_info("no Service VM kernel among the boot modules");
 	}
 	pr_info("nothing more to run; halting");
 	halt_forever();

@@ -75,6 +75,11 @@ struct vm *vm_create(const char *name, const struct vm_ops *ops, void *priv)
 	return vm;
 }
 
+struct vm *vm_get(uint16_t id)
+{
+	return id < MAX_VMS ? __atomic_load_n(&vms[id], __ATOMIC_ACQUIRE) : NULL;
+}
+
 void vm_destroy(struct vm *vm)
 {
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)

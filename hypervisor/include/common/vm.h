@@ -41,7 +41,11 @@ struct vcpu_boot_state {
 	uint64_t gdt_base, idt_base;
 	uint16_t gdt_limit, idt_limit;
 	struct seg_state cs, ss, ds, es, fs, gs, tr, ldtr;
+	uint32_t activity;	/* VMCS activity state: 0 active, 3 wait-for-SIPI */
 };
+
+#define VCPU_ACTIVITY_ACTIVE		0
+#define VCPU_ACTIVITY_WAIT_SIPI		3
 
 struct vcpu;
 
@@ -66,6 +70,7 @@ struct vcpu {
 	bool stopped;
 	const char *stop_reason;
 	uint64_t exits;
+	uint32_t tick_period;		/* VMX-preemption timer reload; 0 = off */
 	uint64_t exit_count[EXIT_REASON_MAX];
 };
 
@@ -74,6 +79,10 @@ struct vm {
 	char name[32];
 	bool privileged;		/* the Service VM */
 	bool test_hypercalls;		/* the built-in test guest */
+	bool hv_tick;			/* its vCPU on pCPU 0 gives the hypervisor periodic turns */
+	bool lapic_passthrough;		/* owns the physical LAPIC: no HLT or interrupt exits */
+	uint8_t *io_bitmap[2];		/* NULL: every port access exits */
+	uint8_t *msr_bitmap;		/* NULL: every MSR access exits */
 	struct pgtable ept;
 	const struct vm_ops *ops;
 	void *priv;
@@ -83,6 +92,9 @@ struct vm {
 
 /** Create an empty VM (EPT root allocated, no memory mapped). NULL on failure. */
 struct vm *vm_create(const char *name, const struct vm_ops *ops, void *priv);
+
+/** The VM with this id, or NULL. */
+struct vm *vm_get(uint16_t id);
 
 /** Free the VM, its vCPUs and its EPT (not the guest memory it maps). */
 void vm_destroy(struct vm *vm);
@@ -99,6 +111,15 @@ struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st);
 
 /** VMCLEAR the vCPU's VMCS and free it with the vCPU. */
 void vcpu_release(struct vcpu *v);
+
+/** Fill st with a flat 32-bit protected-mode state, paging off (CS 0x10, DS 0x18). */
+void vcpu_boot_state_protected(struct vcpu_boot_state *st, uint64_t rip);
+
+/** Reset st to the real-mode state a SIPI with this vector starts (SDM §8.4.4.1). */
+void vcpu_boot_state_sipi(struct vcpu_boot_state *st, uint8_t vector);
+
+/** Load the architectural state st into the current vCPU's VMCS. */
+void vcpu_load_state(struct vcpu *v, const struct vcpu_boot_state *st);
 
 /** Fill st with a flat 64-bit long-mode state (CS 0x08, DS 0x10, TR 0x18). */
 void vcpu_boot_state_long_mode(struct vcpu_boot_state *st, uint64_t rip, uint64_t rsp, uint64_t cr3);
@@ -117,6 +138,9 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uin
 
 /** Dispatch one VM exit.  Defined in arch/x86/vmx/vmexit.c. */
 void vmexit_handle(struct vcpu *v);
+
+/** Periodic hypervisor work on a pCPU running v (console shell, watchdog). */
+void hv_tick(struct vcpu *v);
 
 /** Handle VMCALL.  Defined in common/hypercall.c. */
 void hypercall_handle(struct vcpu *v);

@@ -34,9 +34,30 @@ void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t ou
 		}
 	} else {
 		cpuid_count(leaf, subleaf, &r);
-		if (leaf == 1) {
+		switch (leaf) {
+		case 0:
+			/* Guarantee the TSC leaves below exist. */
+			if (r.eax < 0x15)
+				r.eax = 0x15;
+			break;
+		case 1:
 			r.ecx &= ~CPUID1_ECX_VMX;
 			r.ecx |= CPUID1_ECX_HYPERVISOR;
+			break;
+		case 0x15:
+			/* TSC = crystal * EBX / EAX: report the frequency the hypervisor
+			 * measured, not the one the CPU model declares (SDM Vol. 2 CPUID). */
+			r.eax = 1;
+			r.ebx = 1;
+			r.ecx = tsc_khz * 1000U;
+			r.edx = 0;
+			break;
+		case 0x16:
+			r.eax = tsc_khz / 1000U;	/* base MHz */
+			r.ebx = tsc_khz / 1000U;	/* max MHz */
+			break;
+		default:
+			break;
 		}
 	}
 	out[0] = r.eax;

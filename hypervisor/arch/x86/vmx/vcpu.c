@@ -13,6 +13,7 @@
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/msr.h>
+#include <arch/x86/timer.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <lib/util.h>
@@ -43,6 +44,37 @@ void vcpu_boot_state_long_mode(struct vcpu_boot_state *st, uint64_t rip, uint64_
 	st->ss = st->ds = st->es = st->fs = st->gs = data;
 	st->tr = (struct seg_state){ 0x18, 0, 0x67, AR_TSS64 };
 	st->ldtr = (struct seg_state){ 0, 0, 0, AR_LDT_UNUSABLE };
+}
+
+void vcpu_boot_state_protected(struct vcpu_boot_state *st, uint64_t rip)
+{
+	struct seg_state data = { 0x18, 0, 0xFFFFFFFF, 0xC093 };
+
+	memset(st, 0, sizeof(*st));
+	st->rip = rip;
+	st->rflags = 0x2;
+	st->cr0 = CR0_PE | CR0_ET;
+	st->cs = (struct seg_state){ 0x10, 0, 0xFFFFFFFF, 0xC09B };
+	st->ss = st->ds = st->es = st->fs = st->gs = data;
+	st->tr = (struct seg_state){ 0, 0, 0xFFFF, 0x008B };
+	st->ldtr = (struct seg_state){ 0, 0, 0, AR_LDT_UNUSABLE };
+}
+
+void vcpu_boot_state_sipi(struct vcpu_boot_state *st, uint8_t vector)
+{
+	struct seg_state data = { 0, 0, 0xFFFF, 0x0093 };
+
+	memset(st, 0, sizeof(*st));
+	st->rip = 0;
+	st->rflags = 0x2;
+	st->cr0 = CR0_ET | CR0_CD | CR0_NW;
+	st->cs = (struct seg_state){ (uint16_t)(vector << 8), (uint64_t)vector << 12, 0xFFFF, 0x009B };
+	st->ss = st->ds = st->es = st->fs = st->gs = data;
+	st->tr = (struct seg_state){ 0, 0, 0xFFFF, 0x008B };
+	st->ldtr = (struct seg_state){ 0, 0, 0xFFFF, 0x0082 };
+	st->gdt_limit = 0xFFFF;
+	st->idt_limit = 0xFFFF;
+	st->gpr[GPR_RDX] = 0x600;	/* family/model/stepping placeholder, as after RESET */
 }
 
 static void vmcs_init_host(void)
@@ -79,13 +111,33 @@ static void vmcs_init_host(void)
 
 static void vmcs_init_controls(struct vcpu *v)
 {
+	struct vm *vm = v->vm;
 	uint32_t proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_INVPCID;
+	uint32_t proc = PROC_SECONDARY, pin = 0;
 
 	if (vmx_ctls_allow(vmx_caps.proc2, PROC2_VPID))
 		proc2 |= PROC2_VPID;
-	vmcs_write(VMCS_PIN_CTLS, vmx_adjust_ctls(vmx_caps.pin, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT));
-	vmcs_write(VMCS_PROC_CTLS, vmx_adjust_ctls(vmx_caps.proc,
-		   PROC_HLT_EXIT | PROC_UNCOND_IO_EXIT | PROC_SECONDARY));
+	if (!vm->lapic_passthrough) {
+		pin |= PIN_EXT_INTR_EXIT | PIN_NMI_EXIT;
+		proc |= PROC_HLT_EXIT;
+	}
+	if (vm->io_bitmap[0] != NULL) {
+		proc |= PROC_IO_BITMAPS;
+		vmcs_write(VMCS_IO_BITMAP_A, hva2hpa(vm->io_bitmap[0]));
+		vmcs_write(VMCS_IO_BITMAP_B, hva2hpa(vm->io_bitmap[1]));
+	} else {
+		proc |= PROC_UNCOND_IO_EXIT;
+	}
+	if (vm->msr_bitmap != NULL) {
+		proc |= PROC_MSR_BITMAPS;
+		vmcs_write(VMCS_MSR_BITMAP, hva2hpa(vm->msr_bitmap));
+	}
+	if (v->tick_period != 0 && vmx_ctls_allow(vmx_caps.pin, PIN_PREEMPT_TIMER)) {
+		pin |= PIN_PREEMPT_TIMER;
+		vmcs_write(VMCS_PREEMPTION_TIMER, v->tick_period);
+	}
+	vmcs_write(VMCS_PIN_CTLS, vmx_adjust_ctls(vmx_caps.pin, pin));
+	vmcs_write(VMCS_PROC_CTLS, vmx_adjust_ctls(vmx_caps.proc, proc));
 	vmcs_write(VMCS_PROC_CTLS2, vmx_adjust_ctls(vmx_caps.proc2, proc2));
 	vmcs_write(VMCS_EXIT_CTLS, vmx_adjust_ctls(vmx_caps.exit,
 		   EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
@@ -120,7 +172,7 @@ static void vmcs_write_seg(enum vmcs_field sel, const struct seg_state *s)
 	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * idx), s->ar);
 }
 
-static void vmcs_init_guest(struct vcpu *v, const struct vcpu_boot_state *st)
+void vcpu_load_state(struct vcpu *v, const struct vcpu_boot_state *st)
 {
 	uint64_t entry = vmcs_read(VMCS_ENTRY_CTLS);
 
@@ -160,7 +212,7 @@ static void vmcs_init_guest(struct vcpu *v, const struct vcpu_boot_state *st)
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
-	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, st->activity);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write(VMCS_VMCS_LINK_PTR, ~0ULL);
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
@@ -186,6 +238,12 @@ struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
 	v->id = vm->vcpu_count;
 	v->pcpu = this_cpu_id();
 	v->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+	if (vm->hv_tick && v->pcpu == 0) {
+		/* 10 ms; the timer counts TSC >> IA32_VMX_MISC[4:0] (SDM §26.5.1). */
+		uint64_t period = ((uint64_t)tsc_khz * 10) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1F);
+
+		v->tick_period = period > 0xFFFFFFFFULL ? 0xFFFFFFFFU : (uint32_t)MAX(period, 1ULL);
+	}
 	if (vmcs_load(hva2hpa(v->vmcs), true) != 0) {
 		page_free(v->vmcs);
 		page_free(v);
@@ -193,7 +251,7 @@ struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
 	}
 	vmcs_init_host();
 	vmcs_init_controls(v);
-	vmcs_init_guest(v, st);
+	vcpu_load_state(v, st);
 	vm->vcpus[vm->vcpu_count++] = v;
 	return v;
 }

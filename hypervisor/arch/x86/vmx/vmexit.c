@@ -10,6 +10,8 @@
 #include <common/log.h>
 #include <arch/x86/vmx/vmx.h>
 #include <arch/x86/guest/vcpuid.h>
+#include <arch/x86/guest/vmsr.h>
+#include <arch/x86/cpu.h>
 #include <lib/errno.h>
 
 typedef int (*vmexit_fn)(struct vcpu *v);
@@ -80,6 +82,13 @@ static int handle_triple_fault(struct vcpu *v)
 {
 	pr_err("VM %s vCPU %u: triple fault at RIP %#lx", v->vm->name, v->id,
 	       vmcs_read(VMCS_GUEST_RIP));
+	if (v->vm->privileged) {
+		/* The Service VM owns the platform: its reset is the platform's. */
+		pr_err("Service VM triple fault: resetting the platform");
+		outb(0xCF9, 0x02);
+		outb(0xCF9, 0x06);
+		outb(0x64, 0xFE);
+	}
 	return -EFAULT;
 }
 
@@ -98,7 +107,148 @@ static int handle_external_interrupt(struct vcpu *v)
 	return 0;
 }
 
+static int handle_rdmsr(struct vcpu *v)
+{
+	return vmsr_handle_rdmsr(v);
+}
+
+static int handle_wrmsr(struct vcpu *v)
+{
+	return vmsr_handle_wrmsr(v);
+}
+
+/* The guest's view of CR0/CR4: owned bits from the read shadow, the rest real. */
+static uint64_t guest_view(enum vmcs_field real, enum vmcs_field shadow, enum vmcs_field mask)
+{
+	uint64_t m = vmcs_read(mask);
+
+	return (vmcs_read(real) & ~m) | (vmcs_read(shadow) & m);
+}
+
+/*
+ * MOV to CR0/CR4 that touched a bit the hypervisor owns (SDM §28.1.3,
+ * qualification in Table 28-3).  The guest's view goes to the read shadow;
+ * the real register keeps what VMX operation requires.
+ */
+static int guest_write_cr0(struct vcpu *v, uint64_t val)
+{
+	uint64_t old = guest_view(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK), efer = vmcs_read(VMCS_GUEST_EFER);
+	uint64_t entry = vmcs_read(VMCS_ENTRY_CTLS);
+
+	if ((val >> 32) != 0 || ((val & CR0_PG) && !(val & CR0_PE)) ||
+	    ((val & CR0_NW) && !(val & CR0_CD))) {
+		vcpu_inject_exception(v, 13, true, 0);
+		return 0;
+	}
+	/* Paging toggled with EFER.LME set: enter or leave IA-32e mode (§10.8.5). */
+	if ((val & CR0_PG) != (old & CR0_PG) && (efer & EFER_LME)) {
+		if (val & CR0_PG) {
+			efer |= EFER_LMA;
+			entry |= ENTRY_IA32E_GUEST;
+		} else {
+			efer &= ~EFER_LMA;
+			entry &= ~(uint64_t)ENTRY_IA32E_GUEST;
+		}
+		vmcs_write(VMCS_GUEST_EFER, efer);
+		vmcs_write(VMCS_ENTRY_CTLS, entry);
+	}
+	vmcs_write(VMCS_CR0_SHADOW, val);
+	vmcs_write(VMCS_GUEST_CR0, (val | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) &
+		   vmx_caps.cr0_fixed1);
+	return 0;
+}
+
+static int guest_write_cr4(struct vcpu *v, uint64_t val)
+{
+	uint64_t real = (val | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
+
+	/* VMX is hidden; bits the CPU cannot set are reserved: both #GP. */
+	if ((val & CR4_VMXE) || (real | CR4_VMXE) != (val | vmx_caps.cr4_fixed0)) {
+		vcpu_inject_exception(v, 13, true, 0);
+		return 0;
+	}
+	vmcs_write(VMCS_CR4_SHADOW, val);
+	vmcs_write(VMCS_GUEST_CR4, real);
+	return 0;
+}
+
+static int handle_cr_access(struct vcpu *v)
+{
+	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	unsigned cr = q & 0xF, type = (q >> 4) & 3, reg = (q >> 8) & 0xF;
+	uint64_t val = reg == GPR_RSP ? vmcs_read(VMCS_GUEST_RSP) : v->regs.gpr[reg];
+	int ret;
+
+	if (type != 0 || (cr != 0 && cr != 4))
+		return -ENOTSUP;	/* only MOV to CR0/CR4 is intercepted */
+	ret = cr == 0 ? guest_write_cr0(v, val) : guest_write_cr4(v, val);
+	if (ret == 0 && (vmcs_read(VMCS_ENTRY_INTR_INFO) & (1U << 31)) == 0)
+		vcpu_skip_instruction(v);
+	return ret;
+}
+
+/* XSETBV (SDM Vol. 2): XCR0 must keep x87, AVX needs SSE, only supported bits. */
+static int handle_xsetbv(struct vcpu *v)
+{
+	uint64_t val = (v->regs.gpr[GPR_RDX] << 32) | (uint32_t)v->regs.gpr[GPR_RAX];
+	struct cpuid_regs r;
+	uint64_t supported;
+
+	cpuid_count(0xD, 0, &r);
+	supported = ((uint64_t)r.edx << 32) | r.eax;
+	if ((uint32_t)v->regs.gpr[GPR_RCX] != 0 || !(val & 1) || (val & ~supported) ||
+	    ((val & 4) && !(val & 2)) || !(vmcs_read(VMCS_GUEST_CR4) & CR4_OSXSAVE)) {
+		vcpu_inject_exception(v, 13, true, 0);
+		return 0;
+	}
+	/* The hypervisor never uses extended state, so the guest's XCR0 can stay loaded. */
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	vcpu_skip_instruction(v);
+	return 0;
+}
+
+static int handle_invd(struct vcpu *v)
+{
+	/* Dropping dirty lines would corrupt other VMs' memory: write back instead. */
+	__asm__ volatile("wbinvd" ::: "memory");
+	vcpu_skip_instruction(v);
+	return 0;
+}
+
+/* INIT and SIPI (SDM §26.2, §8.4): park the vCPU, then start it in real mode. */
+static int handle_init(struct vcpu *v)
+{
+	vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_WAIT_SIPI);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	return 0;
+}
+
+static int handle_sipi(struct vcpu *v)
+{
+	struct vcpu_boot_state st;
+
+	vcpu_boot_state_sipi(&st, (uint8_t)vmcs_read(VMCS_EXIT_QUALIFICATION));
+	vcpu_load_state(v, &st);
+	pr_info("VM %s vCPU %u: started by SIPI at %#lx", v->vm->name, v->id, st.cs.base);
+	return 0;
+}
+
+/* The VMX-preemption timer gives the hypervisor a periodic turn on this pCPU. */
+static int handle_preemption_timer(struct vcpu *v)
+{
+	hv_tick(v);
+	return 0;
+}
+
 static const vmexit_fn handlers[EXIT_REASON_MAX] = {
+	[EXIT_PREEMPTION_TIMER] = handle_preemption_timer,
+	[EXIT_INIT_SIGNAL] = handle_init,
+	[EXIT_SIPI] = handle_sipi,
+	[EXIT_CR_ACCESS] = handle_cr_access,
+	[EXIT_RDMSR] = handle_rdmsr,
+	[EXIT_WRMSR] = handle_wrmsr,
+	[EXIT_XSETBV] = handle_xsetbv,
+	[EXIT_INVD] = handle_invd,
 	[EXIT_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_CPUID] = handle_cpuid,

@@ -97,6 +97,7 @@
 	X(GUEST_INTERRUPTIBILITY,	0x4824)				\
 	X(GUEST_ACTIVITY,		0x4826)				\
 	X(GUEST_SYSENTER_CS,		0x482A)				\
+	X(PREEMPTION_TIMER,		0x482E)				\
 	/* 32-bit host state */						\
 	X(HOST_SYSENTER_CS,		0x4C00)				\
 	/* natural-width control */					\

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * MSR virtualization.  The Service VM owns the platform, so its MSR accesses
+ * pass through except those that would reveal or change VMX (SDM Vol. 3
+ * §25.6.9 bitmap layout).  Whatever exits and is not emulated gets #GP, as
+ * an MSR the CPU does not implement would.
+ */
+#define pr_fmt(fmt) "vmsr: " fmt
+#include <arch/x86/guest/vmsr.h>
+#include <arch/x86/msr.h>
+#include <common/vm.h>
+#include <common/page_alloc.h>
+#include <common/log.h>
+#include <lib/errno.h>
+
+#define MSR_IA32_BIOS_UPDT_TRIG	0x00000079U
+
+void vmsr_intercept(uint8_t *bitmap, uint32_t msr, bool read, bool write)
+{
+	uint32_t base;
+
+	if (msr <= 0x1FFFU)
+		base = 0;
+	else if (msr >= 0xC0000000U && msr <= 0xC0001FFFU)
+		base = 0x400, msr -= 0xC0000000U;
+	else
+		return;		/* outside the bitmap: always exits */
+	if (read)
+		bitmap[base + msr / 8] |= (uint8_t)(1U << (msr % 8));
+	if (write)
+		bitmap[0x800 + base + msr / 8] |= (uint8_t)(1U << (msr % 8));
+}
+
+int vmsr_setup_service_vm(struct vm *vm)
+{
+	vm->msr_bitmap = page_alloc();
+	if (vm->msr_bitmap == NULL)
+		return -ENOMEM;
+	vmsr_intercept(vm->msr_bitmap, MSR_IA32_FEATURE_CONTROL, true, true);
+	for (uint32_t msr = MSR_IA32_VMX_BASIC; msr <= 0x491U; msr++)
+		vmsr_intercept(vm->msr_bitmap, msr, true, true);
+	vmsr_intercept(vm->msr_bitmap, MSR_IA32_BIOS_UPDT_TRIG, false, true);
+	return 0;
+}
+
+static void gp(struct vcpu *v)
+{
+	vcpu_inject_exception(v, 13, true, 0);
+}
+
+int vmsr_handle_rdmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
+	uint64_t val;
+
+	switch (msr) {
+	case MSR_IA32_FEATURE_CONTROL:
+		val = FEATURE_CONTROL_LOCK;	/* locked, VMX off */
+		break;
+	default:
+		pr_dbg("VM %s: RDMSR %#x -> #GP", v->vm->name, msr);
+		gp(v);
+		return 0;
+	}
+	v->regs.gpr[GPR_RAX] = (uint32_t)val;
+	v->regs.gpr[GPR_RDX] = (uint32_t)(val >> 32);
+	vcpu_skip_instruction(v);
+	return 0;
+}
+
+int vmsr_handle_wrmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
+
+	switch (msr) {
+	case MSR_IA32_BIOS_UPDT_TRIG:
+		break;		/* microcode updates belong to the hypervisor: ignore */
+	default:
+		pr_dbg("VM %s: WRMSR %#x -> #GP", v->vm->name, msr);
+		gp(v);
+		return 0;
+	}
+	vcpu_skip_instruction(v);
+	return 0;
+}

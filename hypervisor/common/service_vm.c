@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Service VM set-up.  Memory: identity EPT over everything but the
+ * hypervisor's own image (which the Service VM's e820 marks reserved), RAM
+ * write-back, the rest uncached.  Boot: the Linux 32-bit boot protocol
+ * (protected mode, paging off, ESI = zero page), so no guest page tables are
+ * needed.  The boot vCPU runs on the BSP; every AP parks a vCPU in
+ * wait-for-SIPI, started when Linux sends INIT/SIPI to it.
+ */
+#define pr_fmt(fmt) "sos: " fmt
+#include <common/service_vm.h>
+#include <common/vm.h>
+#include <common/console.h>
+#include <common/page_alloc.h>
+#include <common/log.h>
+#include <boot/linux_loader.h>
+#include <arch/x86/guest/vmsr.h>
+#include <arch/x86/per_cpu.h>
+#include <arch/x86/cpu.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <lib/util.h>
+
+/* Low-memory pages for the zero page, the command line and a boot GDT. */
+#define SOS_ZERO_PAGE	0x90000ULL
+#define SOS_CMDLINE	0x91000ULL
+#define SOS_GDT		0x92000ULL
+
+extern char hv_image_start[], hv_image_end[];
+
+static struct vm *sos;
+static volatile bool sos_ready;
+static struct boot_mem_range sos_e820[LINUX_E820_MAX];
+static uint32_t sos_e820_count;
+static uint64_t sos_entry;
+
+struct vm *service_vm(void)
+{
+	return sos;
+}
+
+static const struct boot_module *find_module(const struct boot_info *bi, bool initrd)
+{
+	for (uint32_t i = 0; i < bi->mod_count; i++) {
+		bool is_initrd = strncmp(bi->mods[i].cmdline, "initrd", 6) == 0;
+
+		if (is_initrd == initrd)
+			return &bi->mods[i];
+	}
+	return NULL;
+}
+
+bool service_vm_present(const struct boot_info *bi)
+{
+	return find_module(bi, false) != NULL;
+}
+
+/* The hypervisor console is invisible: reads float high, writes vanish. */
+static int sos_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val)
+{
+	if (!write)
+		*val = 0xFFFFFFFFU;
+	return 0;
+}
+
+static const struct vm_ops sos_ops = {
+	.pio = sos_pio,
+};
+
+static void io_intercept(struct vm *vm, uint16_t port, unsigned count)
+{
+	for (unsigned p = port; p < (unsigned)port + count && p <= 0xFFFF; p++)
+		vm->io_bitmap[p >> 15][(p & 0x7FFF) / 8] |= (uint8_t)(1U << (p % 8));
+}
+
+static void sort_e820(void)
+{
+	for (uint32_t i = 1; i < sos_e820_count; i++) {
+		struct boot_mem_range r = sos_e820[i];
+		uint32_t j = i;
+
+		while (j > 0 && sos_e820[j - 1].base > r.base) {
+			sos_e820[j] = sos_e820[j - 1];
+			j--;
+		}
+		sos_e820[j] = r;
+	}
+}
+
+/* Identity EPT: all of the low 4 GiB and RAM above it, minus the hypervisor. */
+static int build_identity_ept(struct vm *vm)
+{
+	uint64_t hv_start = (uint64_t)(uintptr_t)hv_image_start;
+	uint64_t hv_end = (uint64_t)(uintptr_t)hv_image_end;
+	uint32_t rwx = PGT_R | PGT_W | PGT_X | PGT_LARGE_OK;
+	int ret;
+
+	ret = vm_map(vm, 0, 0, hv_start, rwx | PGT_MT_UC);
+	if (ret == 0)
+		ret = vm_map(vm, hv_end, hv_end, (4ULL << 30) - hv_end, rwx | PGT_MT_UC);
+	for (uint32_t i = 0; ret == 0 && i < sos_e820_count; i++) {
+		uint64_t b = ALIGN_UP(sos_e820[i].base, PAGE_SIZE);
+		uint64_t e = ALIGN_DOWN(sos_e820[i].base + sos_e820[i].len, PAGE_SIZE);
+
+		if (sos_e820[i].type != BOOT_MEM_RAM || e <= b)
+			continue;
+		ret = vm_map(vm, b, b, e - b, rwx | PGT_MT_WB);
+	}
+	return ret;
+}
+
+static int load_kernel(const struct boot_info *bi)
+{
+	const struct boot_module *km = find_module(bi, false), *im = find_module(bi, true);
+	const uint8_t *img = hpa2hva(km->start);
+	size_t len = (size_t)(km->end - km->start);
+	struct linux_image li;
+	struct linux_boot_params_in in = { 0 };
+	uint64_t load = (uint64_t)(uintptr_t)hv_image_end;
+	size_t clen;
+	int ret;
+
+	ret = linux_parse_image(img, len, &li);
+	if (ret != 0) {
+		pr_err("Service VM kernel is not a usable bzImage (%d)", ret);
+		return ret;
+	}
+	/* Load above the hypervisor and every module, kernel-aligned. */
+	for (uint32_t i = 0; i < bi->mod_count; i++)
+		load = MAX(load, bi->mods[i].end);
+	load = ALIGN_UP(load, (uint64_t)li.kernel_alignment);
+	if (load + li.init_size > (4ULL << 30)) {
+		pr_err("no room below 4 GiB for the Service VM kernel");
+		return -ENOMEM;
+	}
+	memmove(hpa2hva(load), img + li.setup_len, li.pm_len);
+
+	clen = strnlen(km->cmdline, sizeof(km->cmdline));
+	if (li.cmdline_size != 0 && clen > li.cmdline_size)
+		clen = li.cmdline_size;
+	memcpy(hpa2hva(SOS_CMDLINE), km->cmdline, clen);
+	((char *)hpa2hva(SOS_CMDLINE))[clen] = '\0';
+
+	in.load_addr = load;
+	in.cmdline_pa = SOS_CMDLINE;
+	if (im != NULL) {
+		in.initrd_pa = im->start;
+		in.initrd_len = im->end - im->start;
+	}
+	in.e820 = sos_e820;
+	in.e820_count = sos_e820_count;
+	ret = linux_build_zero_page(hpa2hva(SOS_ZERO_PAGE), img, &li, &in);
+	if (ret != 0)
+		return ret;
+	sos_entry = load;
+	pr_info("kernel: boot protocol %u.%02u, %lu KiB loaded at %#lx, initrd %lu KiB at %#lx",
+		li.version >> 8, li.version & 0xFF, (uint64_t)li.pm_len >> 10, load,
+		in.initrd_len >> 10, in.initrd_pa);
+	pr_info("command line: %s", (const char *)hpa2hva(SOS_CMDLINE));
+	return 0;
+}
+
+int service_vm_create(const struct boot_info *bi)
+{
+	const struct uart_cfg *con = console_uart();
+	int ret;
+
+	sos_e820_count = 0;
+	for (uint32_t i = 0; i < bi->mmap_count && i < LINUX_E820_MAX; i++)
+		sos_e820[sos_e820_count++] = bi->mmap[i];
+	sort_e820();
+	ret = e820_set_range(sos_e820, &sos_e820_count, LINUX_E820_MAX,
+			     (uint64_t)(uintptr_t)hv_image_start, (uint64_t)(uintptr_t)hv_image_end,
+			     BOOT_MEM_RESERVED);
+	if (ret != 0)
+		return ret;
+
+	sos = vm_create("service-vm", &sos_ops, NULL);
+	if (sos == NULL)
+		return -ENOMEM;
+	sos->privileged = true;
+	sos->lapic_passthrough = true;
+	sos->hv_tick = true;
+	sos->io_bitmap[0] = page_alloc();
+	sos->io_bitmap[1] = page_alloc();
+	if (sos->io_bitmap[0] == NULL || sos->io_bitmap[1] == NULL || vmsr_setup_service_vm(sos) != 0)
+		return -ENOMEM;
+	if (!con->mmio)
+		io_intercept(sos, (uint16_t)con->base, 8);
+
+	ret = build_identity_ept(sos);
+	if (ret != 0) {
+		pr_err("cannot build the Service VM's EPT (%d)", ret);
+		return ret;
+	}
+	ret = load_kernel(bi);
+	if (ret != 0)
+		return ret;
+
+	/* A flat GDT the 32-bit entry may rely on until it loads its own. */
+	uint64_t *gdt = hpa2hva(SOS_GDT);
+
+	memset(gdt, 0, PAGE_SIZE);
+	gdt[2] = 0x00CF9A000000FFFFULL;	/* 0x10: __BOOT_CS */
+	gdt[3] = 0x00CF92000000FFFFULL;	/* 0x18: __BOOT_DS */
+	__atomic_store_n(&sos_ready, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void service_vm_run_vcpu(void)
+{
+	struct vcpu_boot_state st;
+	struct vcpu *v;
+
+	while (!__atomic_load_n(&sos_ready, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (this_cpu_id() == 0) {
+		vcpu_boot_state_protected(&st, sos_entry);
+		st.gpr[GPR_RSI] = SOS_ZERO_PAGE;
+		st.gdt_base = SOS_GDT;
+		st.gdt_limit = 0x1F;
+	} else {
+		vcpu_boot_state_sipi(&st, 0);
+		st.activity = VCPU_ACTIVITY_WAIT_SIPI;
+	}
+	/* vCPU ids follow pCPU ids: the BSP's vCPU must be vCPU 0. */
+	while (sos->vcpu_count != this_cpu_id())
+		cpu_relax();
+	v = vcpu_create(sos, &st);
+	if (v == NULL) {
+		pr_err("pcpu%u: cannot create the Service VM vCPU", this_cpu_id());
+		return;
+	}
+	pr_info("pcpu%u: running Service VM vCPU %u", this_cpu_id(), v->id);
+	vcpu_run(v);
+	pr_err("Service VM vCPU %u stopped: %s", v->id, v->stop_reason);
+}
