@@ -151,19 +151,33 @@ static int mb2_parse(uint64_t info_pa, boot_p2v_fn p2v, struct boot_info *bi)
 	return -EINVAL;		/* no end tag */
 }
 
+/* Copy a loader string one byte at a time: only bytes p2v() grants are read. */
+static void copy_phys_str(char *dst, size_t dst_size, uint64_t pa, boot_p2v_fn p2v)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < dst_size; i++) {
+		const char *c = p2v(pa + i, 1);
+
+		if (c == NULL || *c == '\0')
+			break;
+		dst[i] = *c;
+	}
+	dst[i] = '\0';
+}
+
 static int mb1_parse(uint64_t info_pa, boot_p2v_fn p2v, struct boot_info *bi)
 {
 	const uint8_t *info = p2v(info_pa, 72);
 	uint32_t flags;
-	const char *s;
 
 	if (info == NULL)
 		return -EINVAL;
 	flags = rd32(info);
-	if ((flags & MB1_FLAG_CMDLINE) && (s = p2v(rd32(info + 16), 1)) != NULL)
-		copy_str(bi->cmdline, sizeof(bi->cmdline), s, sizeof(bi->cmdline));
-	if ((flags & MB1_FLAG_LOADER) && (s = p2v(rd32(info + 64), 1)) != NULL)
-		copy_str(bi->loader, sizeof(bi->loader), s, sizeof(bi->loader));
+	if (flags & MB1_FLAG_CMDLINE)
+		copy_phys_str(bi->cmdline, sizeof(bi->cmdline), rd32(info + 16), p2v);
+	if (flags & MB1_FLAG_LOADER)
+		copy_phys_str(bi->loader, sizeof(bi->loader), rd32(info + 64), p2v);
 	if (flags & MB1_FLAG_MMAP) {
 		uint32_t len = rd32(info + 44), off = 0;
 		const uint8_t *mm = len <= MB2_MAX_INFO_SIZE ? p2v(rd32(info + 48), len) : NULL;
@@ -188,9 +202,11 @@ static int mb1_parse(uint64_t info_pa, boot_p2v_fn p2v, struct boot_info *bi)
 		for (uint32_t i = 0; i < count; i++) {
 			const uint8_t *m = mods + i * 16;
 
-			s = rd32(m + 8) != 0 ? p2v(rd32(m + 8), 1) : NULL;
-			if (add_module(bi, rd32(m), rd32(m + 4), s, BOOT_MOD_CMDLINE_MAX) != 0)
+			if (add_module(bi, rd32(m), rd32(m + 4), NULL, 0) != 0)
 				return -EINVAL;
+			if (rd32(m + 8) != 0 && i < BOOT_MAX_MODULES)
+				copy_phys_str(bi->mods[bi->mod_count - 1].cmdline, BOOT_MOD_CMDLINE_MAX,
+					      rd32(m + 8), p2v);
 		}
 	}
 	return 0;

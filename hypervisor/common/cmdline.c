@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Command-line parsing.  Words are separated by spaces; a value ends at the
- * next space.  Everything is bounded by the caller's buffer sizes.
+ * Command-line parsing.  Words are separated by white space (a command line
+ * read from a file may carry tabs or a newline); a value ends at the next
+ * separator.  Everything is bounded by the caller's buffer sizes.
  */
 #include <common/cmdline.h>
 #include <lib/string.h>
 
+static bool is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static const char *next_word(const char *p, size_t *len)
 {
-	while (*p == ' ')
+	while (is_sep(*p))
 		p++;
 	*len = 0;
-	while (p[*len] != '\0' && p[*len] != ' ')
+	while (p[*len] != '\0' && !is_sep(p[*len]))
 		(*len)++;
 	return p;
 }
@@ -47,6 +53,19 @@ bool cmdline_has(const char *cmdline, const char *word)
 	return false;
 }
 
+/* Keep the first option that failed: later failures must not hide it. */
+static void set_bad(struct hv_options *opt, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (opt->bad[0] != '\0')
+		return;
+	if (n >= sizeof(opt->bad))
+		n = sizeof(opt->bad) - 1;
+	memcpy(opt->bad, name, n);
+	opt->bad[n] = '\0';
+}
+
 void cmdline_parse(const char *cmdline, struct hv_options *opt)
 {
 	char val[64];
@@ -60,12 +79,12 @@ void cmdline_parse(const char *cmdline, struct hv_options *opt)
 
 	if (cmdline_get(cmdline, "console", val, sizeof(val)) &&
 	    console_parse(val, &opt->console) != 0)
-		memcpy(opt->bad, "console", 8);
+		set_bad(opt, "console");
 	if (cmdline_get(cmdline, "loglevel", val, sizeof(val))) {
 		if (val[0] >= '1' && val[0] <= '4' && val[1] == '\0')
 			opt->loglevel = val[0] - '0';
 		else
-			memcpy(opt->bad, "loglevel", 9);
+			set_bad(opt, "loglevel");
 	}
 	if (cmdline_get(cmdline, "test", val, sizeof(val))) {
 		if (strcmp(val, "smoke") == 0)
@@ -73,6 +92,6 @@ void cmdline_parse(const char *cmdline, struct hv_options *opt)
 		else if (strcmp(val, "bench") == 0)
 			opt->test = HV_TEST_BENCH;
 		else
-			memcpy(opt->bad, "test", 5);
+			set_bad(opt, "test");
 	}
 }

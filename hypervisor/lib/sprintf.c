@@ -27,7 +27,7 @@ static void out_pad(struct out *o, char c, int n)
 }
 
 static void out_num(struct out *o, uint64_t v, unsigned base, bool upper,
-		    bool neg, int width, bool zero, bool left)
+		    const char *prefix, int width, bool zero, bool left)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -38,12 +38,17 @@ static void out_num(struct out *o, uint64_t v, unsigned base, bool upper,
 		v /= base;
 	} while (v != 0);
 
-	int len = n + (neg ? 1 : 0);
+	int plen = 0;
+
+	while (prefix[plen] != '\0')
+		plen++;
+
+	int len = n + plen;
 
 	if (!left && !zero)
 		out_pad(o, ' ', width - len);
-	if (neg)
-		out_ch(o, '-');
+	for (int i = 0; i < plen; i++)
+		out_ch(o, prefix[i]);
 	if (!left && zero)
 		out_pad(o, '0', width - len);
 	while (n > 0)
@@ -79,8 +84,10 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			width = va_arg(ap, int);
 			if (width < 0) {
 				left = true;
-				width = -width;
+				width = width < -4096 ? 4096 : -width;
 			}
+			if (width > 4096)
+				width = 4096;
 			p++;
 		} else {
 			while (*p >= '0' && *p <= '9' && width < 4096)
@@ -96,7 +103,7 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (*p == 'l' || *p == 'z')
 				lng = (*p == 'z') ? 2 : lng + 1;
 			else
-				lng = -1;
+				lng = lng < 0 ? -2 : -1;	/* h, hh */
 			p++;
 		}
 
@@ -107,30 +114,36 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'd':
 		case 'i':
 			s = (lng >= 1) ? va_arg(ap, int64_t) : va_arg(ap, int);
+			if (lng == -1)
+				s = (int16_t)s;
+			else if (lng == -2)
+				s = (int8_t)s;
 			u = (s < 0) ? (uint64_t)0 - (uint64_t)s : (uint64_t)s;
-			out_num(&o, u, 10, false, s < 0, width, zero, left);
+			out_num(&o, u, 10, false, s < 0 ? "-" : "", width, zero, left);
 			break;
 		case 'u':
 		case 'x':
 		case 'X':
 		case 'o':
 			u = (lng >= 1) ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
-			if (alt && (*p == 'x' || *p == 'X')) {
-				out_ch(&o, '0');
-				out_ch(&o, *p);
-				width -= 2;
-			}
+			if (lng == -1)
+				u = (uint16_t)u;
+			else if (lng == -2)
+				u = (uint8_t)u;
 			out_num(&o, u, *p == 'u' ? 10 : (*p == 'o' ? 8 : 16), *p == 'X',
-				false, width, zero, left);
+				!alt || u == 0 || *p == 'u' ? "" : *p == 'x' ? "0x" : *p == 'X' ? "0X" : "0",
+				width, zero, left);
 			break;
 		case 'p':
-			out_ch(&o, '0');
-			out_ch(&o, 'x');
 			out_num(&o, (uint64_t)(uintptr_t)va_arg(ap, void *), 16, false,
-				false, width, zero, left);
+				"0x", width, zero, left);
 			break;
 		case 'c':
+			if (!left)
+				out_pad(&o, ' ', width - 1);
 			out_ch(&o, (char)va_arg(ap, int));
+			if (left)
+				out_pad(&o, ' ', width - 1);
 			break;
 		case 's': {
 			const char *str = va_arg(ap, const char *);
@@ -138,7 +151,7 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 			if (str == NULL)
 				str = "(null)";
-			while (str[n] != '\0' && (prec < 0 || n < prec))
+			while ((prec < 0 || n < prec) && str[n] != '\0')
 				n++;
 			if (!left)
 				out_pad(&o, ' ', width - n);

@@ -83,9 +83,12 @@ static const uint8_t *find_rsdp(boot_p2v_fn p2v, uint64_t *pa)
 		areas[0][1] = 1024;
 	}
 	for (int a = 0; a < 2; a++) {
-		for (uint64_t off = 0; areas[a][1] != 0 && off + 36 <= areas[a][1]; off += 16) {
-			const uint8_t *r = p2v(areas[a][0] + off, 36);
+		for (uint64_t off = 0; areas[a][1] != 0 && off + 20 <= areas[a][1]; off += 16) {
+			const uint8_t *r = p2v(areas[a][0] + off, 20);
 
+			/* a v1 RSDP is 20 bytes; only a v2 one needs 36 mapped */
+			if (r != NULL && r[15] >= 2)
+				r = off + 36 <= areas[a][1] ? p2v(areas[a][0] + off, 36) : NULL;
 			if (r != NULL && rsdp_valid(r)) {
 				*pa = areas[a][0] + off;
 				return r;
