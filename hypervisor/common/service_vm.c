@@ -15,6 +15,9 @@
 #include <common/log.h>
 #include <boot/linux_loader.h>
 #include <arch/x86/guest/vmsr.h>
+#include <arch/x86/lapic.h>
+#include <arch/x86/spinlock.h>
+#include <dm/vpci_upcall.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/cpu.h>
 #include <lib/errno.h>
@@ -29,6 +32,10 @@
 extern char hv_image_start[], hv_image_end[];
 
 static struct vm *sos;
+static struct vpci_upcall upcall_fn;
+static uint32_t upcall_dev;		/* device number on bus 0 */
+static uint32_t pci_cf8;		/* the Service VM's latched 0xCF8 */
+static spinlock_t pci_lock = SPINLOCK_INIT;
 static volatile bool sos_ready;
 static struct boot_mem_range sos_e820[LINUX_E820_MAX];
 static uint32_t sos_e820_count;
@@ -55,12 +62,92 @@ bool service_vm_present(const struct boot_info *bi)
 	return find_module(bi, false) != NULL;
 }
 
-/* The hypervisor console is invisible: reads float high, writes vanish. */
+static void hw_pio(uint16_t port, unsigned size, bool write, uint32_t *val)
+{
+	if (write) {
+		if (size == 1)
+			outb(port, (uint8_t)*val);
+		else if (size == 2)
+			outw(port, (uint16_t)*val);
+		else
+			outl(port, *val);
+	} else {
+		*val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+	}
+}
+
+/*
+ * PCI configuration mechanism #1 (PCI 3.0 §3.2.2.3.2).  0xCF8 is latched
+ * here and only reaches the hardware together with the data access, so the
+ * upcall function can live at a bus-0 slot the hardware leaves empty.
+ */
+static void sos_pci_cfg(uint16_t port, unsigned size, bool write, uint32_t *val)
+{
+	uint32_t addr = pci_cf8;
+	uint32_t dev = (addr >> 11) & 0x1F, fn = (addr >> 8) & 7, bus = (addr >> 16) & 0xFF;
+	uint32_t reg = (addr & 0xFC) + (port - 0xCFC);
+
+	if ((addr & (1U << 31)) && bus == 0 && upcall_dev != 0 && dev == upcall_dev) {
+		if (fn != 0) {
+			if (!write)
+				*val = 0xFFFFFFFFU;
+		} else if (write) {
+			vpci_upcall_cfg_write(&upcall_fn, reg, size, *val);
+		} else {
+			*val = vpci_upcall_cfg_read(&upcall_fn, reg, size);
+		}
+		return;
+	}
+	outl(0xCF8, addr);
+	hw_pio(port, size, write, val);
+}
+
 static int sos_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val)
 {
+	if (port == 0xCF8 && size == 4) {
+		if (write)
+			pci_cf8 = *val;
+		else
+			*val = pci_cf8;
+		return 0;
+	}
+	if (port >= 0xCFC && port <= 0xCFF) {
+		spin_lock(&pci_lock);
+		sos_pci_cfg(port, size, write, val);
+		spin_unlock(&pci_lock);
+		return 0;
+	}
+	if (port >= 0xCF8 && port <= 0xCFB) {
+		/* Byte/word accesses: the reset control register 0xCF9 and
+		 * mechanism #2 probes belong to the platform. */
+		hw_pio(port, size, write, val);
+		return 0;
+	}
+	/* The hypervisor console is invisible: reads float high, writes vanish. */
 	if (!write)
 		*val = 0xFFFFFFFFU;
 	return 0;
+}
+
+/* Pick the highest bus-0 device number the hardware does not use. */
+static uint32_t find_free_pci_slot(void)
+{
+	for (uint32_t dev = 31; dev > 0; dev--) {
+		outl(0xCF8, (1U << 31) | (dev << 11));
+		if ((inl(0xCFC) & 0xFFFF) == 0xFFFF)
+			return dev;
+	}
+	return 0;
+}
+
+void service_vm_upcall(void)
+{
+	uint64_t addr;
+	uint32_t data;
+
+	/* MSI address: bits 19:12 destination, bit 2 logical mode (SDM §11.11.1). */
+	if (vpci_upcall_msi(&upcall_fn, &addr, &data))
+		lapic_send_fixed((uint32_t)(addr >> 12) & 0xFF, (addr & 4) != 0, (uint8_t)data);
 }
 
 static const struct vm_ops sos_ops = {
@@ -187,6 +274,14 @@ int service_vm_create(const struct boot_info *bi)
 		return -ENOMEM;
 	if (!con->mmio)
 		io_intercept(sos, (uint16_t)con->base, 8);
+	io_intercept(sos, 0xCF8, 8);
+	vpci_upcall_init(&upcall_fn);
+	upcall_dev = find_free_pci_slot();
+	if (upcall_dev == 0)
+		pr_warn("no free PCI slot on bus 0: no upcall function");
+	else
+		pr_info("upcall function %04x:%04x at PCI 00:%02x.0", VPCI_UPCALL_VENDOR,
+			VPCI_UPCALL_DEVICE, upcall_dev);
 
 	ret = build_identity_ept(sos);
 	if (ret != 0) {

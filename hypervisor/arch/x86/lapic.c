@@ -62,6 +62,11 @@ static void lapic_send_icr(uint32_t apic_id, uint32_t lo)
 		cpu_relax();
 }
 
+void lapic_send_fixed(uint32_t dest, bool logical, uint8_t vector)
+{
+	lapic_send_icr(dest, vector | (logical ? (1U << 11) : 0) | ICR_ASSERT);
+}
+
 void lapic_init(void)
 {
 	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);

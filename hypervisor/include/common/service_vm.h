@@ -29,6 +29,9 @@ int service_vm_create(const struct boot_info *bi);
 /** Run this pCPU's vCPU of the Service VM (BSP: the boot vCPU; APs: wait for SIPI). */
 void service_vm_run_vcpu(void);
 
+/** Interrupt the Service VM through the upcall function's MSI (if enabled). */
+void service_vm_upcall(void);
+
 /** The Service VM, or NULL before it exists. */
 struct vm *service_vm(void);
 

@@ -7,6 +7,7 @@
 #define ARCH_X86_LAPIC_H
 
 #include <stdint.h>
+#include <stdbool.h>
 
 /** Enable this CPU's local APIC (software enable, LVTs masked). */
 void lapic_init(void);
@@ -16,5 +17,11 @@ uint32_t lapic_id(void);
 
 /** INIT then two STARTUP IPIs to apic_id with the start page vector (SDM Vol. 3 §8.4.4.1). */
 void lapic_start_ap(uint32_t apic_id, uint8_t vector);
+
+/**
+ * Send a fixed interrupt with vector to a destination, as an MSI with that
+ * address/data would (physical or logical destination mode).
+ */
+void lapic_send_fixed(uint32_t dest, bool logical, uint8_t vector);
 
 #endif /* ARCH_X86_LAPIC_H */
