@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * virtio-blk (Virtio 1.2 §5.2) on a raw image file or a block device.
+ *
+ *   -s N,virtio-blk,PATH[,ro][,serial=ID]
+ *
+ * The IOREQ thread only takes chains off the queue; a small pool of worker
+ * threads does the I/O, so a few requests are in flight at once.  A request is
+ * acknowledged (status byte, then used ring) only after its data is in the
+ * file; FLUSH calls fdatasync() first, so an acknowledged flush is durable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pci_core.h"
+#include "vmctx.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_core.h"
+
+#define DM_LOG_PREFIX "virtio-blk: "
+#include "dm_log.h"
+
+#define VBLK_QSIZE		128
+#define VBLK_SEG_MAX		(VBLK_QSIZE - 2)	/* header and status take two */
+#define VBLK_WORKERS		3
+#define VBLK_SECTOR		512ULL
+#define VBLK_ID_BYTES		20
+#define VBLK_HDR_BYTES		16
+#define VBLK_MAX_DISCARD_SEG	32
+#define VBLK_MAX_DISCARD_SECT	(1U << 22)	/* 2 GiB per segment */
+
+/* Feature bits (§5.2.3). */
+#define VIRTIO_BLK_F_SEG_MAX		2
+#define VIRTIO_BLK_F_RO			5
+#define VIRTIO_BLK_F_BLK_SIZE		6
+#define VIRTIO_BLK_F_FLUSH		9
+#define VIRTIO_BLK_F_DISCARD		13
+#define VIRTIO_BLK_F_WRITE_ZEROES	14
+
+/* Request types and status values (§5.2.6). */
+#define VIRTIO_BLK_T_IN			0
+#define VIRTIO_BLK_T_OUT		1
+#define VIRTIO_BLK_T_FLUSH		4
+#define VIRTIO_BLK_T_GET_ID		8
+#define VIRTIO_BLK_T_DISCARD		11
+#define VIRTIO_BLK_T_WRITE_ZEROES	13
+#define VIRTIO_BLK_S_OK			0
+#define VIRTIO_BLK_S_IOERR		1
+#define VIRTIO_BLK_S_UNSUPP		2
+
+/* Device configuration layout (§5.2.4), little-endian. */
+struct vblk_config {
+	uint64_t capacity;
+	uint32_t size_max;
+	uint32_t seg_max;
+	uint16_t cylinders;
+	uint8_t heads;
+	uint8_t sectors;
+	uint32_t blk_size;
+	uint8_t physical_block_exp;
+	uint8_t alignment_offset;
+	uint16_t min_io_size;
+	uint32_t opt_io_size;
+	uint8_t writeback;
+	uint8_t unused0[3];
+	uint32_t max_discard_sectors;
+	uint32_t max_discard_seg;
+	uint32_t discard_sector_alignment;
+	uint32_t max_write_zeroes_sectors;
+	uint32_t max_write_zeroes_seg;
+	uint8_t write_zeroes_may_unmap;
+	uint8_t unused1[3];
+} __attribute__((packed));
+
+/* struct virtio_blk_discard_write_zeroes (§5.2.6). */
+struct vblk_seg {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;		/* bit 0: unmap */
+} __attribute__((packed));
+
+struct vblk_req {
+	struct vblk_req *next;
+	uint16_t head;
+	struct vq_chain c;
+	struct iovec iov[VBLK_QSIZE];
+};
+
+struct virtio_blk {
+	struct virtio_dev vs;	/* first */
+	struct vblk_config cfg;
+	int fd;
+	bool ro;
+	uint64_t nsectors;
+	char ident[VBLK_ID_BYTES];
+	char path[256];
+
+	/* Work queue, guarded by vs.mtx. */
+	struct vblk_req *reqs;		/* VBLK_QSIZE slots */
+	struct vblk_req *free_list, *pending_head, *pending_tail;
+	unsigned int in_flight;
+	bool quit;
+	pthread_cond_t work_cv;		/* pending work or quit */
+	pthread_cond_t idle_cv;		/* in_flight dropped */
+	pthread_t workers[VBLK_WORKERS];
+	int nworkers;
+};
+
+static const struct pci_vdev_ops pci_ops_virtio_blk;
+
+/* Byte range [skip, skip + len) of @p src as a new iovec array. */
+static unsigned int vblk_subiov(const struct iovec *src, unsigned int n, uint64_t skip,
+				uint64_t len, struct iovec *dst)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n && len > 0; i++) {
+		uint64_t l = src[i].iov_len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		dst[k].iov_base = (uint8_t *)src[i].iov_base + skip;
+		dst[k].iov_len = l - skip < len ? l - skip : len;
+		len -= dst[k].iov_len;
+		skip = 0;
+		k++;
+	}
+	return k;
+}
+
+/* Full-length positional I/O over an iovec array; short transfers are errors. */
+static int vblk_rw(int fd, const struct iovec *iov, unsigned int n, uint64_t off, bool write)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *p = iov[i].iov_base;
+		size_t left = iov[i].iov_len;
+
+		while (left > 0) {
+			ssize_t r = write ? pwrite(fd, p, left, (off_t)off) :
+					    pread(fd, p, left, (off_t)off);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return r < 0 ? -errno : -EIO;
+			p += r;
+			left -= (size_t)r;
+			off += (uint64_t)r;
+		}
+	}
+	return 0;
+}
+
+static bool vblk_in_range(const struct virtio_blk *b, uint64_t sector, uint64_t nsect)
+{
+	return sector <= b->nsectors && nsect <= b->nsectors - sector;
+}
+
+/* §5.2.6.2 DISCARD / WRITE_ZEROES: a list of segments in the readable data. */
+static uint8_t vblk_segments(struct virtio_blk *b, struct vblk_req *r, uint32_t type)
+{
+	uint64_t len = r->c.read_len - VBLK_HDR_BYTES;
+	struct vblk_seg seg;
+	uint64_t nseg = len / sizeof(seg);
+
+	if (b->ro)
+		return VIRTIO_BLK_S_UNSUPP;
+	if (len == 0 || len % sizeof(seg) != 0 || nseg > VBLK_MAX_DISCARD_SEG)
+		return VIRTIO_BLK_S_IOERR;
+	for (uint64_t i = 0; i < nseg; i++) {
+		int mode;
+
+		virtio_iov_to_buf(r->iov, r->c.nread, VBLK_HDR_BYTES + i * sizeof(seg), &seg,
+				  sizeof(seg));
+		if (type == VIRTIO_BLK_T_DISCARD && (seg.flags & 1))
+			return VIRTIO_BLK_S_UNSUPP;	/* unmap flag is reserved for discard */
+		if ((seg.flags & ~1U) != 0 || seg.num_sectors > VBLK_MAX_DISCARD_SECT ||
+		    !vblk_in_range(b, seg.sector, seg.num_sectors))
+			return VIRTIO_BLK_S_IOERR;
+		if (seg.num_sectors == 0)
+			continue;
+		mode = type == VIRTIO_BLK_T_DISCARD || (seg.flags & 1) ?
+		       FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE :
+		       FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+		if (fallocate(b->fd, mode, (off_t)(seg.sector * VBLK_SECTOR),
+			      (off_t)(seg.num_sectors * VBLK_SECTOR)) != 0) {
+			if (type == VIRTIO_BLK_T_DISCARD && errno == EOPNOTSUPP)
+				return VIRTIO_BLK_S_UNSUPP;
+			return VIRTIO_BLK_S_IOERR;
+		}
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+/*
+ * §5.2.6: one request.  Header (16 bytes, readable), data, status byte (last
+ * writable byte).  Returns the status; *used gets the bytes written to the guest.
+ */
+static uint8_t vblk_execute(struct virtio_blk *b, struct vblk_req *r, uint32_t *used)
+{
+	struct iovec d[VBLK_QSIZE];
+	struct { uint32_t type, reserved; uint64_t sector; } hdr;
+	uint64_t wdata = r->c.write_len - 1;	/* writable bytes before the status */
+	uint64_t rdata = r->c.read_len - VBLK_HDR_BYTES;
+	unsigned int n;
+	int rc;
+
+	*used = 1;
+	virtio_iov_to_buf(r->iov, r->c.nread, 0, &hdr, sizeof(hdr));
+	switch (hdr.type) {
+	case VIRTIO_BLK_T_IN:
+		if (wdata % VBLK_SECTOR != 0 || !vblk_in_range(b, hdr.sector, wdata / VBLK_SECTOR))
+			return VIRTIO_BLK_S_IOERR;
+		n = vblk_subiov(r->iov + r->c.nread, r->c.niov - r->c.nread, 0, wdata, d);
+		rc = vblk_rw(b->fd, d, n, hdr.sector * VBLK_SECTOR, false);
+		if (rc != 0)
+			return VIRTIO_BLK_S_IOERR;
+		*used = (uint32_t)(wdata + 1);
+		return VIRTIO_BLK_S_OK;
+	case VIRTIO_BLK_T_OUT:
+		if (b->ro || rdata % VBLK_SECTOR != 0 ||
+		    !vblk_in_range(b, hdr.sector, rdata / VBLK_SECTOR))
+			return VIRTIO_BLK_S_IOERR;
+		n = vblk_subiov(r->iov, r->c.nread, VBLK_HDR_BYTES, rdata, d);
+		return vblk_rw(b->fd, d, n, hdr.sector * VBLK_SECTOR, true) == 0 ?
+		       VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+	case VIRTIO_BLK_T_FLUSH:
+		/* Durable before the status byte says so. */
+		return fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+	case VIRTIO_BLK_T_GET_ID: {
+		uint64_t c = wdata < VBLK_ID_BYTES ? wdata : VBLK_ID_BYTES;
+
+		virtio_buf_to_iov(r->iov + r->c.nread, r->c.niov - r->c.nread, 0, b->ident, c);
+		*used = (uint32_t)(c + 1);
+		return VIRTIO_BLK_S_OK;
+	}
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return vblk_segments(b, r, hdr.type);
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+}
+
+static void vblk_complete(struct virtio_blk *b, struct vblk_req *r, uint8_t status, uint32_t used)
+{
+	/* The status byte is the last writable byte of the chain. */
+	virtio_buf_to_iov(r->iov + r->c.nread, r->c.niov - r->c.nread, r->c.write_len - 1, &status,
+			  1);
+	virtio_relchain(&b->vs, 0, r->head, used);
+}
+
+static void *vblk_worker(void *arg)
+{
+	struct virtio_blk *b = arg;
+
+	pthread_mutex_lock(&b->vs.mtx);
+	for (;;) {
+		struct vblk_req *r;
+		uint32_t used;
+		uint8_t status;
+
+		while (!b->quit && b->pending_head == NULL)
+			pthread_cond_wait(&b->work_cv, &b->vs.mtx);
+		if (b->quit)
+			break;
+		r = b->pending_head;
+		b->pending_head = r->next;
+		if (b->pending_head == NULL)
+			b->pending_tail = NULL;
+		b->in_flight++;
+		pthread_mutex_unlock(&b->vs.mtx);
+
+		status = vblk_execute(b, r, &used);
+
+		pthread_mutex_lock(&b->vs.mtx);
+		vblk_complete(b, r, status, used);
+		r->next = b->free_list;
+		b->free_list = r;
+		b->in_flight--;
+		pthread_cond_broadcast(&b->idle_cv);
+	}
+	pthread_mutex_unlock(&b->vs.mtx);
+	return NULL;
+}
+
+/* Wait until no worker is inside vblk_execute(); vs.mtx held. */
+static void vblk_drain(struct virtio_blk *b)
+{
+	while (b->in_flight > 0)
+		pthread_cond_wait(&b->idle_cv, &b->vs.mtx);
+}
+
+/* §5.2.6: the IOREQ thread only validates framing and hands chains to the workers. */
+static void vblk_notify(struct virtio_dev *vs, unsigned int q)
+{
+	struct virtio_blk *b = (struct virtio_blk *)vs;
+
+	while (b->free_list != NULL) {
+		struct vblk_req *r = b->free_list;
+		int n = virtio_getchain(vs, q, r->iov, VBLK_QSIZE, &r->c);
+
+		if (n <= 0)
+			return;
+		if (r->c.read_len < VBLK_HDR_BYTES || r->c.write_len < 1) {
+			virtio_dev_fail(vs, "request without header or status byte");
+			return;
+		}
+		b->free_list = r->next;
+		r->head = r->c.head;
+		r->next = NULL;
+		if (b->pending_tail != NULL)
+			b->pending_tail->next = r;
+		else
+			b->pending_head = r;
+		b->pending_tail = r;
+		pthread_cond_signal(&b->work_cv);
+	}
+}
+
+static void vblk_free_all(struct virtio_blk *b)
+{
+	b->free_list = b->pending_head = b->pending_tail = NULL;
+	for (int i = VBLK_QSIZE - 1; i >= 0; i--) {
+		b->reqs[i].next = b->free_list;
+		b->free_list = &b->reqs[i];
+	}
+}
+
+/* Device reset: finish what is in flight, drop what was not started. */
+static void vblk_reset(struct virtio_dev *vs)
+{
+	struct virtio_blk *b = (struct virtio_blk *)vs;
+
+	vblk_drain(b);
+	vblk_free_all(b);
+}
+
+static const struct virtio_ops vblk_virtio_ops = {
+	.name = "virtio-blk",
+	.type = VIRTIO_ID_BLOCK,
+	.legacy_pci_id = VIRTIO_DEV_TRANS_BASE + 1,
+	.pci_class = 0x01,
+	.pci_subclass = 0x80,
+	.nqueues = 1,
+	.qsize = VBLK_QSIZE,
+	.reset = vblk_reset,
+	.qnotify = vblk_notify,
+};
+
+/* Open the image and measure it: regular file size or block device size. */
+static int vblk_open(const char *path, bool ro, int *fdp, uint64_t *nsect)
+{
+	struct stat st;
+	uint64_t bytes;
+	int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &bytes) != 0)
+			goto fail;
+	} else if (S_ISREG(st.st_mode)) {
+		bytes = (uint64_t)st.st_size;
+	} else {
+		close(fd);
+		return -EINVAL;
+	}
+	*fdp = fd;
+	*nsect = bytes / VBLK_SECTOR;
+	return 0;
+fail:
+	close(fd);
+	return -errno;
+}
+
+static void vblk_set_capacity(struct virtio_blk *b, uint64_t nsect)
+{
+	b->nsectors = nsect;
+	b->cfg.capacity = nsect;
+}
+
+static int vblk_parse(struct virtio_blk *b, const struct dm_dev_config *cfg)
+{
+	const char *path = dm_dev_positional(cfg, 0);
+	const char *serial = dm_dev_opt(cfg, "serial");
+
+	if (path == NULL || strlen(path) >= sizeof(b->path)) {
+		pr_err("usage: -s N,virtio-blk,PATH[,ro][,serial=ID]");
+		return -EINVAL;
+	}
+	snprintf(b->path, sizeof(b->path), "%s", path);
+	b->ro = dm_dev_has_flag(cfg, "ro");
+	if (serial != NULL) {
+		if (strlen(serial) > VBLK_ID_BYTES) {
+			pr_err("serial is longer than %d bytes", VBLK_ID_BYTES);
+			return -EINVAL;
+		}
+		memcpy(b->ident, serial, strlen(serial));	/* NUL-padded, not terminated */
+	}
+	return 0;
+}
+
+static void vblk_stop_workers(struct virtio_blk *b)
+{
+	pthread_mutex_lock(&b->vs.mtx);
+	b->quit = true;
+	pthread_cond_broadcast(&b->work_cv);
+	pthread_mutex_unlock(&b->vs.mtx);
+	for (int i = 0; i < b->nworkers; i++)
+		pthread_join(b->workers[i], NULL);
+	b->nworkers = 0;
+}
+
+static void vblk_free(struct virtio_blk *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	pthread_cond_destroy(&b->work_cv);
+	pthread_cond_destroy(&b->idle_cv);
+	free(b->reqs);
+	free(b);
+}
+
+static int vblk_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_config *cfg)
+{
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+	uint64_t feat, nsect;
+	int rc;
+
+	if (b == NULL)
+		return -ENOMEM;
+	b->fd = -1;
+	pthread_cond_init(&b->work_cv, NULL);
+	pthread_cond_init(&b->idle_cv, NULL);
+	b->reqs = calloc(VBLK_QSIZE, sizeof(*b->reqs));
+	rc = b->reqs == NULL ? -ENOMEM : vblk_parse(b, cfg);
+	if (rc == 0) {
+		rc = vblk_open(b->path, b->ro, &b->fd, &nsect);
+		if (rc != 0)
+			pr_err("cannot open %s: %s", b->path, strerror(-rc));
+	}
+	if (rc != 0)
+		goto fail;
+	vblk_set_capacity(b, nsect);
+	vblk_free_all(b);
+	b->cfg.seg_max = VBLK_SEG_MAX;
+	b->cfg.blk_size = VBLK_SECTOR;
+	feat = (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
+	       (1ULL << VIRTIO_BLK_F_FLUSH);
+	if (b->ro) {
+		feat |= 1ULL << VIRTIO_BLK_F_RO;
+	} else {
+		feat |= (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+		b->cfg.max_discard_sectors = VBLK_MAX_DISCARD_SECT;
+		b->cfg.max_discard_seg = VBLK_MAX_DISCARD_SEG;
+		b->cfg.discard_sector_alignment = 1;
+		b->cfg.max_write_zeroes_sectors = VBLK_MAX_DISCARD_SECT;
+		b->cfg.max_write_zeroes_seg = VBLK_MAX_DISCARD_SEG;
+		b->cfg.write_zeroes_may_unmap = 1;
+	}
+	rc = virtio_dev_init(&b->vs, &vblk_virtio_ops, dev, cfg, feat, &b->cfg, sizeof(b->cfg));
+	if (rc != 0)
+		goto fail;
+	for (int i = 0; i < VBLK_WORKERS; i++) {
+		if (pthread_create(&b->workers[i], NULL, vblk_worker, b) != 0) {
+			vblk_stop_workers(b);
+			virtio_dev_deinit(&b->vs);
+			rc = -EAGAIN;
+			goto fail;
+		}
+		b->nworkers++;
+	}
+	return 0;
+fail:
+	vblk_free(b);
+	dev->arg = NULL;
+	return rc;
+}
+
+static void vblk_deinit(struct vmctx *ctx, struct pci_vdev *dev)
+{
+	struct virtio_blk *b = dev->arg;
+
+	if (b == NULL)
+		return;
+	vblk_stop_workers(b);
+	virtio_dev_deinit(&b->vs);
+	vblk_free(b);
+}
+
+int virtio_blk_rescan(struct vmctx *ctx, int slot, int func, const char *path)
+{
+	struct pci_vdev *dev = pci_get_vdev(ctx, 0, slot, func);
+	struct virtio_blk *b;
+	uint64_t nsect;
+	int fd, old, rc;
+
+	if (dev == NULL || dev->ops != &pci_ops_virtio_blk || dev->arg == NULL || path == NULL)
+		return -ENODEV;
+	b = dev->arg;
+	rc = vblk_open(path, b->ro, &fd, &nsect);
+	if (rc != 0)
+		return rc;
+	pthread_mutex_lock(&b->vs.mtx);
+	vblk_drain(b);		/* nothing uses the old file any more */
+	old = b->fd;
+	b->fd = fd;
+	snprintf(b->path, sizeof(b->path), "%s", path);
+	vblk_set_capacity(b, nsect);
+	virtio_config_changed(&b->vs);	/* §5.2.2: capacity lives in config space */
+	pthread_mutex_unlock(&b->vs.mtx);
+	close(old);
+	pr_info("%u:%u now backed by %s (%llu sectors)", (unsigned int)slot, (unsigned int)func,
+		path, (unsigned long long)nsect);
+	return 0;
+}
+
+static const struct pci_vdev_ops pci_ops_virtio_blk = {
+	.class_name = "virtio-blk",
+	.vdev_init = vblk_init,
+	.vdev_deinit = vblk_deinit,
+	.vdev_barwrite = virtio_pci_barwrite,
+	.vdev_barread = virtio_pci_barread,
+	.vdev_reset = virtio_pci_reset,
+};
+PCI_VDEV_REGISTER(pci_ops_virtio_blk);
