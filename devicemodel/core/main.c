@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #define DM_LOG_PREFIX ""
+#include "boot_linux.h"
 #include "dm_config.h"
 #include "dm_log.h"
 #include "ioreq.h"
 #include "pci_core.h"
+#include "platform_devices.h"
 #include "vmctx.h"
 #include "vmm.h"
 
@@ -60,8 +62,10 @@ static int main_reset_vm(struct vmctx *ctx)
 		rc = ctx->vmm->clear_vm_ioreq(ctx);
 	if (rc == 0)
 		rc = ctx->vmm->reset_vm(ctx);
-	if (rc == 0)
+	if (rc == 0) {
 		pci_reset(ctx);
+		platform_devices_reset(ctx);
+	}
 	if (rc == 0)
 		rc = dm_boot_prepare(ctx, err, sizeof(err));
 	if (rc == 0)
@@ -99,6 +103,15 @@ static int main_wait(struct vmctx *ctx, const sigset_t *set)
 	}
 }
 
+/* Stop the IOREQ thread before the devices it calls into go away. */
+static void main_teardown(struct vmctx *ctx)
+{
+	ioreq_loop_stop(ctx);
+	platform_devices_deinit(ctx);
+	dm_boot_release(ctx);
+	vmctx_destroy(ctx);
+}
+
 static int main_run(struct dm_config *cfg)
 {
 	char err[256] = "";
@@ -122,10 +135,12 @@ static int main_run(struct dm_config *cfg)
 	}
 	ctx->on_loop_exit = main_loop_exited;
 	ctx->on_stop_request = main_stop_requested;
-	rc = dm_boot_prepare(ctx, err, sizeof(err));
+	rc = platform_devices_init(ctx, err, sizeof(err));
+	if (rc == 0)
+		rc = dm_boot_prepare(ctx, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "acrn-dm: %s\n", err[0] != '\0' ? err : strerror(-rc));
-		vmctx_destroy(ctx);
+		main_teardown(ctx);
 		return 2;
 	}
 	rc = ioreq_loop_start(ctx);
@@ -133,14 +148,14 @@ static int main_run(struct dm_config *cfg)
 		rc = ctx->vmm->start_vm(ctx);
 	if (rc != 0) {
 		fprintf(stderr, "acrn-dm: cannot start VM %s: %s\n", cfg->vm_name, strerror(-rc));
-		vmctx_destroy(ctx);
+		main_teardown(ctx);
 		return 2;
 	}
 	pr_info("VM %s (id %u) running with %u vCPUs, %llu MiB", cfg->vm_name, ctx->vmid,
 		ctx->ncpus, (unsigned long long)(cfg->mem_size >> 20));
 	status = main_wait(ctx, &set);
 	ctx->vmm->pause_vm(ctx);
-	vmctx_destroy(ctx);
+	main_teardown(ctx);
 	return status;
 }
 

@@ -26,6 +26,7 @@ enum vm_stop_reason {
 struct pio_table;
 struct mmio_table;
 struct pci_bus;
+struct platform_devices;
 
 /** One User VM. */
 struct vmctx {
@@ -59,6 +60,12 @@ struct vmctx {
 	int stop_reason;
 	/** Called (from any thread) by vm_request_stop(); main() wakes up on it. */
 	void (*on_stop_request)(struct vmctx *ctx);
+
+	/* Legacy platform devices (hw/platform/platform_devices.c). */
+	struct platform_devices *platform;
+	/* --ovmf image mapped below 4 GiB (core/boot_linux.c). */
+	void *fw_mem;				/**< host mapping, NULL if none */
+	size_t fw_size;
 };
 
 /**
