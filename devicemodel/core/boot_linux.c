@@ -27,6 +27,7 @@
 #define DM_LOG_PREFIX "boot: "
 #include "acpi_tables.h"
 #include "boot_linux.h"
+#include "boot_elf.h"
 #include "dm_log.h"
 #include "guest_mem.h"
 #include "pci_core.h"
@@ -500,8 +501,11 @@ int dm_boot_prepare(struct vmctx *ctx, char *err, size_t errlen)
 	int rc;
 
 	if (cfg->elf != NULL) {
-		boot_err(err, errlen, "ELF boot (-E) is not supported; use -k or --ovmf");
-		return -ENOTSUP;
+		if (cfg->kernel != NULL || cfg->ovmf != NULL) {
+			boot_err(err, errlen, "-E cannot be combined with -k or --ovmf");
+			return -EINVAL;
+		}
+		return dm_boot_elf(ctx, cfg->elf, err, errlen);
 	}
 	if (cfg->ovmf != NULL && cfg->kernel != NULL) {
 		boot_err(err, errlen, "--ovmf and -k cannot be combined");
