@@ -7,18 +7,19 @@
 #   make check      deps + build + every test (unit, fuzz, dm, e2e); ends with "N passed, N failed"
 #   make e2e [E2E=name]   end-to-end scenarios in Bochs
 #   make bench      benchmarks, figures written to doc/performance.md
+#   make image      a GPT disk image with an ESP (acrn.efi + hypervisor + Service VM kernel)
 #   make unit | fuzz | dmtest     one class of tests
 
 TOP   := $(CURDIR)
 BUILD ?= $(TOP)/build
 export TOP BUILD
 
-.PHONY: all deps hypervisor devicemodel vhm tools efi unit fuzz dmtest e2e bench check run clean help
+.PHONY: all deps hypervisor devicemodel vhm tools efi image unit fuzz dmtest e2e bench check run clean help
 
-all: hypervisor devicemodel tools
+all: hypervisor devicemodel tools efi
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@misc/deps.sh
@@ -37,6 +38,9 @@ vhm:
 
 efi:
 	@$(MAKE) --no-print-directory -C efi-stub O=$(BUILD)/efi-stub
+
+image: deps hypervisor efi
+	@misc/mkimage.sh -o $(BUILD)/acrn-uefi.img --kernel $(BUILD)/kernel/vmlinuz --hv-cmdline "console=com2" $(IMAGE_ARGS)
 
 unit:
 	@$(MAKE) --no-print-directory -C tests/unit O=$(BUILD)/tests/unit
