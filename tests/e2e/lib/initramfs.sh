@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# Initramfs helpers for scenarios' prepare() hooks (sourced; uses E2E_TOP and SCEN_DIR).
+
+# e2e_build_tsc OUT: the static "tsc" probe (tests/e2e/lib/tsc.c).
+e2e_build_tsc() {
+  gcc -static -O2 -Wall -Wextra -Werror -o "$1" "$E2E_TOP/tests/e2e/lib/tsc.c"
+}
+
+# e2e_build_initramfs OUT INIT [mkinitramfs options...]: busybox initramfs with /bin/tsc.
+e2e_build_initramfs() {
+  local out=$1 init=$2
+  shift 2
+  e2e_build_tsc "$SCEN_DIR/tsc" || return 1
+  "$E2E_TOP/misc/mkinitramfs.sh" "$out" --init "$init" --add "$SCEN_DIR/tsc:/bin/tsc" "$@"
+}
