@@ -86,6 +86,20 @@ void cmdline_parse(const char *cmdline, struct hv_options *opt)
 		else
 			set_bad(opt, "loglevel");
 	}
+	opt->trace_exits = 0;
+	if (cmdline_get(cmdline, "trace_exits", val, sizeof(val))) {
+		uint32_t n = 0;
+		bool ok = val[0] != '\0';
+
+		for (const char *c = val; *c != '\0' && ok; c++) {
+			ok = *c >= '0' && *c <= '9' && n <= 100000;
+			n = n * 10 + (uint32_t)(*c - '0');
+		}
+		if (ok && n <= 1000000)
+			opt->trace_exits = n;
+		else
+			set_bad(opt, "trace_exits");
+	}
 	if (cmdline_get(cmdline, "test", val, sizeof(val))) {
 		if (strcmp(val, "smoke") == 0)
 			opt->test = HV_TEST_SMOKE;

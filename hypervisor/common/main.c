@@ -12,6 +12,7 @@
 #include <common/page_alloc.h>
 #include <common/test_vm.h>
 #include <common/service_vm.h>
+#include <common/vm.h>
 #include <arch/x86/acpi.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/lapic.h>
@@ -51,6 +52,8 @@ static const void *boot_p2v(uint64_t pa, size_t len)
 /* Bochs ends the simulation when "Shutdown" is written to port 0x8900. */
 static void emulator_shutdown(void)
 {
+	/* Bochs drops whatever the UART is still sending when it stops. */
+	console_flush();
 	for (const char *s = "Shutdown"; *s != '\0'; s++)
 		outb(0x8900, (uint8_t)*s);
 }
@@ -122,6 +125,7 @@ void bsp_main(uint32_t magic, uint32_t info_pa)
 	cmdline_parse(boot_info.cmdline, &options);
 	console_init(&options.console);
 	log_set_level(options.loglevel);
+	vmexit_trace_limit = options.trace_exits;
 	printk(LOG_ERR, "\nACRN hypervisor %s (built %s %s)\n", HV_VERSION, __DATE__, __TIME__);
 	if (parse_ret != 0)
 		pr_warn("boot information incomplete or malformed (magic %#x)", magic);

@@ -315,8 +315,12 @@ void service_vm_run_vcpu(void)
 		st.gdt_base = SOS_GDT;
 		st.gdt_limit = 0x1F;
 	} else {
+		/* Parked in HLT with interrupts off, as a CPU that has not been
+		 * started yet: the INIT of Linux's INIT-SIPI-SIPI exits (SDM §26.2),
+		 * then the vCPU waits for the SIPI.  (Starting in wait-for-SIPI
+		 * instead leaves that INIT pending, to strike after the SIPI.) */
 		vcpu_boot_state_sipi(&st, 0);
-		st.activity = VCPU_ACTIVITY_WAIT_SIPI;
+		st.activity = VCPU_ACTIVITY_HLT;
 	}
 	/* vCPU ids follow pCPU ids: the BSP's vCPU must be vCPU 0. */
 	while (sos->vcpu_count != this_cpu_id())

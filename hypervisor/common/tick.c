@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Periodic hypervisor work, run from the VMX-preemption timer exit of the
- * vCPU on pCPU 0: the console shell's input and a debug watchdog line.
+ * Periodic hypervisor work, run from the VMX-preemption timer exit of every
+ * vCPU of a VM that asks for it: the console shell's input (on pCPU 0) and a
+ * debug watchdog line per pCPU.
  */
 #include <common/vm.h>
 #include <common/log.h>
 #include <common/shell.h>
 #include <arch/x86/vmx/vmx.h>
+#include <arch/x86/per_cpu.h>
 
 void hv_tick(struct vcpu *v)
 {
-	static uint32_t ticks;
+	static uint32_t ticks[MAX_PCPUS];
+	uint32_t cpu = this_cpu_id();
 
-	shell_poll();
-	if (++ticks % 500 == 0)
+	if (cpu == 0)
+		shell_poll();
+	if (++ticks[cpu] % 500 == 0)
 		pr_dbg("tick: VM %s vCPU %u RIP %#lx, %lu exits", v->vm->name, v->id,
 		       vmcs_read(VMCS_GUEST_RIP), v->exits);
 }

@@ -20,6 +20,7 @@
 #define UART_LSR	5
 #define LSR_DR		0x01
 #define LSR_THRE	0x20
+#define LSR_TEMT	0x40
 
 static struct uart_cfg uart = { .mmio = false, .base = 0x2F8 };
 static spinlock_t uart_lock = SPINLOCK_INIT;
@@ -120,6 +121,12 @@ void console_write(const char *s, unsigned long n)
 		uart_putc(s[i]);
 	}
 	spin_unlock(&uart_lock);
+}
+
+void console_flush(void)
+{
+	for (unsigned i = 0; i < 1000000 && !(uart_in(UART_LSR) & LSR_TEMT); i++)
+		cpu_relax();
 }
 
 int console_getc(void)

@@ -7,6 +7,7 @@
  *   loglevel=1..4                   console log level (default 3, info)
  *   test=smoke|bench                run the built-in test guest on every pCPU
  *   shutdown                        end the emulator (Bochs port 0x8900) when done
+ *   trace_exits=N                   log the first N VM exits of every vCPU (debugging)
  */
 #ifndef COMMON_CMDLINE_H
 #define COMMON_CMDLINE_H
@@ -26,6 +27,7 @@ struct hv_options {
 	int loglevel;
 	enum hv_test_mode test;
 	bool shutdown;
+	uint32_t trace_exits;
 	char bad[64];		/* first option that did not parse, for a warning */
 };
 

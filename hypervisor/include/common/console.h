@@ -28,6 +28,9 @@ void console_init(const struct uart_cfg *cfg);
 /** Write n bytes, turning "\n" into "\r\n". */
 void console_write(const char *s, unsigned long n);
 
+/** Wait (bounded) until the UART has sent every byte written so far. */
+void console_flush(void);
+
 /** One received byte, or -1 when none is waiting. */
 int console_getc(void);
 

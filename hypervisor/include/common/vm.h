@@ -41,10 +41,11 @@ struct vcpu_boot_state {
 	uint64_t gdt_base, idt_base;
 	uint16_t gdt_limit, idt_limit;
 	struct seg_state cs, ss, ds, es, fs, gs, tr, ldtr;
-	uint32_t activity;	/* VMCS activity state: 0 active, 3 wait-for-SIPI */
+	uint32_t activity;	/* VMCS activity state: 0 active, 1 HLT, 3 wait-for-SIPI */
 };
 
 #define VCPU_ACTIVITY_ACTIVE		0
+#define VCPU_ACTIVITY_HLT		1
 #define VCPU_ACTIVITY_WAIT_SIPI		3
 
 struct vcpu;
@@ -70,7 +71,8 @@ struct vcpu {
 	bool stopped;
 	const char *stop_reason;
 	uint64_t exits;
-	uint32_t tick_period;		/* VMX-preemption timer reload; 0 = off */
+	uint32_t tick_period;
+	int sipi_vector;		/* vector of the SIPI that started it, until its next INIT; -1 */		/* VMX-preemption timer reload; 0 = off */
 	uint64_t exit_count[EXIT_REASON_MAX];
 };
 
@@ -79,7 +81,7 @@ struct vm {
 	char name[32];
 	bool privileged;		/* the Service VM */
 	bool test_hypercalls;		/* the built-in test guest */
-	bool hv_tick;			/* its vCPU on pCPU 0 gives the hypervisor periodic turns */
+	bool hv_tick;			/* its vCPUs give the hypervisor periodic turns (10 ms) */
 	bool lapic_passthrough;		/* owns the physical LAPIC: no HLT or interrupt exits */
 	uint8_t *io_bitmap[2];		/* NULL: every port access exits */
 	uint8_t *msr_bitmap;		/* NULL: every MSR access exits */
@@ -135,6 +137,9 @@ void vcpu_skip_instruction(struct vcpu *v);
 
 /** Queue a hardware exception for the next VM entry. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uint32_t errcode);
+
+/** Log the first this-many exits of every vCPU (option trace_exits=N). */
+extern uint32_t vmexit_trace_limit;
 
 /** Dispatch one VM exit.  Defined in arch/x86/vmx/vmexit.c. */
 void vmexit_handle(struct vcpu *v);

@@ -122,6 +122,23 @@ static void test_cmdline_tabs_and_newline_separate_words(void **state)
 	assert_string_equal(val, "2");
 }
 
+static void test_cmdline_trace_exits_parsed_and_bounded(void **state)
+{
+	struct hv_options opt;
+
+	cmdline_parse("trace_exits=25", &opt);
+	assert_int_equal(opt.trace_exits, 25);
+	assert_string_equal(opt.bad, "");
+	cmdline_parse("trace_exits=12x", &opt);
+	assert_int_equal(opt.trace_exits, 0);
+	assert_string_equal(opt.bad, "trace_exits");
+	cmdline_parse("trace_exits=99999999999999999999", &opt);
+	assert_int_equal(opt.trace_exits, 0);
+	assert_string_equal(opt.bad, "trace_exits");
+	cmdline_parse("trace_exits=", &opt);
+	assert_int_equal(opt.trace_exits, 0);
+}
+
 static void test_cmdline_has_whole_words_only(void **state)
 {
 	assert_true(cmdline_has("shutdown", "shutdown"));
@@ -292,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline_get_value_stops_at_space),
 		cmocka_unit_test(test_cmdline_has_whole_words_only),
 		cmocka_unit_test(test_cmdline_tabs_and_newline_separate_words),
+		cmocka_unit_test(test_cmdline_trace_exits_parsed_and_bounded),
 		cmocka_unit_test_setup(test_cmdline_parse_defaults, setup),
 		cmocka_unit_test_setup(test_cmdline_parse_console_options, setup),
 		cmocka_unit_test_setup(test_cmdline_parse_bad_console_keeps_default, setup),

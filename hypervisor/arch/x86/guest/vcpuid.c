@@ -10,6 +10,7 @@
 #include <common/vm.h>
 #include <public/acrn_hypercall.h>
 #include <lib/string.h>
+#include <arch/x86/vmx/vmx.h>
 
 void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
@@ -41,8 +42,12 @@ void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t ou
 				r.eax = 0x15;
 			break;
 		case 1:
-			r.ecx &= ~CPUID1_ECX_VMX;
+			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
 			r.ecx |= CPUID1_ECX_HYPERVISOR;
+			/* OSXSAVE mirrors the CR4 of the CPU executing CPUID: the
+			 * guest's, not the hypervisor's (SDM Vol. 2 CPUID). */
+			if (vmcs_read(VMCS_GUEST_CR4) & CR4_OSXSAVE)
+				r.ecx |= CPUID1_ECX_OSXSAVE;
 			break;
 		case 0x15:
 			/* TSC = crystal * EBX / EAX: report the frequency the hypervisor

@@ -235,10 +235,11 @@ struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
 	}
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 	v->vm = vm;
+	v->sipi_vector = -1;
 	v->id = vm->vcpu_count;
 	v->pcpu = this_cpu_id();
 	v->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
-	if (vm->hv_tick && v->pcpu == 0) {
+	if (vm->hv_tick) {
 		/* 10 ms; the timer counts TSC >> IA32_VMX_MISC[4:0] (SDM §26.5.1). */
 		uint64_t period = ((uint64_t)tsc_khz * 10) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1F);
 

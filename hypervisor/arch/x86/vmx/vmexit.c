@@ -13,6 +13,7 @@
 #include <arch/x86/guest/vmsr.h>
 #include <arch/x86/cpu.h>
 #include <lib/errno.h>
+#include <lib/util.h>
 
 typedef int (*vmexit_fn)(struct vcpu *v);
 
@@ -218,7 +219,26 @@ static int handle_invd(struct vcpu *v)
 /* INIT and SIPI (SDM §26.2, §8.4): park the vCPU, then start it in real mode. */
 static int handle_init(struct vcpu *v)
 {
+	/*
+	 * Linux sends INIT (assert), INIT (level de-assert), SIPI, SIPI.  Modern
+	 * CPUs ignore the de-assert (SDM §10.6.1), but an emulator may deliver it
+	 * as a second INIT that stays pending through wait-for-SIPI and strikes
+	 * right after the SIPI, before the vCPU ran a single instruction; by then
+	 * the second SIPI may already be gone.  An INIT that finds the vCPU exactly
+	 * at its SIPI start point changes nothing an OS could observe (it would
+	 * be followed by a SIPI to the same place), so it is dropped.
+	 */
+	if (v->sipi_vector >= 0 && vmcs_read(VMCS_GUEST_RIP) == 0 &&
+	    vmcs_read(VMCS_GUEST_CS_SEL) == ((uint64_t)v->sipi_vector << 8) &&
+	    vmcs_read(VMCS_GUEST_ACTIVITY) == VCPU_ACTIVITY_ACTIVE) {
+		pr_dbg("VM %s vCPU %u: INIT at the SIPI start point ignored", v->vm->name, v->id);
+		v->sipi_vector = -1;
+		return 0;
+	}
+	v->sipi_vector = -1;
 	vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_WAIT_SIPI);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	return 0;
 }
@@ -229,6 +249,7 @@ static int handle_sipi(struct vcpu *v)
 
 	vcpu_boot_state_sipi(&st, (uint8_t)vmcs_read(VMCS_EXIT_QUALIFICATION));
 	vcpu_load_state(v, &st);
+	v->sipi_vector = (int)(vmcs_read(VMCS_EXIT_QUALIFICATION) & 0xFF);
 	pr_info("VM %s vCPU %u: started by SIPI at %#lx", v->vm->name, v->id, st.cs.base);
 	return 0;
 }
@@ -258,6 +279,8 @@ static const vmexit_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_EPT_VIOLATION] = handle_ept_violation,
 };
 
+uint32_t vmexit_trace_limit;
+
 void vmexit_handle(struct vcpu *v)
 {
 	uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
@@ -267,11 +290,20 @@ void vmexit_handle(struct vcpu *v)
 	if (reason & (1U << 31)) {
 		pr_err("VM %s vCPU %u: VM entry failed: %s, qualification %#lx",
 		       v->vm->name, v->id, vmx_exit_name(basic), vmcs_read(VMCS_EXIT_QUALIFICATION));
+		pr_err("  RIP %#lx CS %#lx/%#lx CR0 %#lx CR4 %#lx EFER %#lx activity %lu interruptibility %#lx",
+		       vmcs_read(VMCS_GUEST_RIP), vmcs_read(VMCS_GUEST_CS_SEL), vmcs_read(VMCS_GUEST_CS_AR),
+		       vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_GUEST_EFER),
+		       vmcs_read(VMCS_GUEST_ACTIVITY), vmcs_read(VMCS_GUEST_INTERRUPTIBILITY));
 		vcpu_stop(v, "VM entry failed");
 		return;
 	}
 	if (basic < EXIT_REASON_MAX)
 		v->exit_count[basic]++;
+	/* Timer ticks would flood the trace: they are left out of it. */
+	if (unlikely(v->exits <= vmexit_trace_limit) && basic != EXIT_PREEMPTION_TIMER)
+		pr_info("trace: VM %s vCPU %u exit %lu: %s RIP %#lx qualification %#lx",
+			v->vm->name, v->id, v->exits, vmx_exit_name(basic),
+			vmcs_read(VMCS_GUEST_RIP), vmcs_read(VMCS_EXIT_QUALIFICATION));
 	if (basic >= EXIT_REASON_MAX || handlers[basic] == NULL) {
 		pr_err("VM %s vCPU %u: unhandled VM exit %u (%s), qualification %#lx, RIP %#lx",
 		       v->vm->name, v->id, basic, vmx_exit_name(basic),

@@ -38,6 +38,7 @@
 #define CPUID1_ECX_VMX		(1U << 5)
 #define CPUID1_ECX_X2APIC	(1U << 21)
 #define CPUID1_ECX_XSAVE	(1U << 26)
+#define CPUID1_ECX_OSXSAVE	(1U << 27)
 #define CPUID1_ECX_HYPERVISOR	(1U << 31)
 
 struct cpuid_regs {
