@@ -5,26 +5,11 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${BUILD:-$top/build}/tests/dm
 status=0
+. "$top/tests/lib/cmocka.sh"
 for src in "$top"/tests/dm/test_*.c; do
   [ -f "$src" ] || continue
   suite=$(basename "$src" .c); suite=${suite#test_}
-  if [ ! -x "$bin/$suite" ]; then
-    echo "FAIL dm/$suite (binary not built)"; status=1; continue
-  fi
-  out=$bin/$suite.log
-  CMOCKA_MESSAGE_OUTPUT=stdout ASAN_OPTIONS=detect_leaks=1 "$bin/$suite" >"$out" 2>&1
-  rc=$?
-  awk -v m="$suite" -v lf="$out" '
-    /^\[==========\] .* run\./ { done = 1 }
-    done { next }
-    /^\[       OK \] /     { print "PASS dm/" m "/" $4; n++ }
-    /^\[  FAILED  \] /     { print "FAIL dm/" m "/" $4 " (see " lf ")"; n++; bad = 1 }
-    /^\[  ERROR   \] / && $4 != "---" { print "FAIL dm/" m "/" $4 " (error, see " lf ")"; n++; bad = 1 }
-    END { if (n == 0) print "FAIL dm/" m " (no test ran, see " lf ")"; exit (n == 0 || bad) }' "$out" || status=1
-  # A sanitizer abort kills the binary before cmocka reports: make it visible.
-  if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$out"; then
-    echo "FAIL dm/$suite (exit $rc, see $out)"; status=1
-  fi
+  cmocka_run "dm/$suite" "$bin/$suite" || status=1
 done
 
 # The acrn-dm binary itself: exit status 2 and one line for every start-up error.
