@@ -47,6 +47,8 @@ suite() {	# suite NAME CMD...: a test script printing PASS/FAIL lines itself
   suite unit tests/unit/run.sh
   step dmtest      make --no-print-directory -C tests/dm O="$build/tests/dm"
   suite dmtest tests/dm/run.sh
+  step toolstest   make --no-print-directory -C tests/tools O="$build/tests/tools"
+  suite toolstest tests/tools/run.sh
   step fuzz        make --no-print-directory -C tests/fuzz O="$build/tests/fuzz"
   suite fuzz tests/fuzz/run.sh
   suite e2e tests/e2e/run.sh

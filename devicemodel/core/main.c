@@ -21,6 +21,7 @@
 #include "ioreq.h"
 #include "pci_core.h"
 #include "platform_devices.h"
+#include "monitor.h"
 #include "vmctx.h"
 #include "vmm.h"
 
@@ -153,7 +154,9 @@ static int main_run(struct dm_config *cfg)
 	}
 	pr_info("VM %s (id %u) running with %u vCPUs, %llu MiB", cfg->vm_name, ctx->vmid,
 		ctx->ncpus, (unsigned long long)(cfg->mem_size >> 20));
+	monitor_start(ctx, cfg->vm_name);	/* logs its own error; the VM runs unmanaged */
 	status = main_wait(ctx, &set);
+	monitor_stop();				/* before teardown: its ops use ctx */
 	ctx->vmm->pause_vm(ctx);
 	main_teardown(ctx);
 	return status;

@@ -58,6 +58,12 @@ int platform_devices_init(struct vmctx *ctx, char *err, size_t errlen);
 void platform_devices_reset(struct vmctx *ctx);
 
 /**
+ * Press the ACPI power button (a graceful power-off request to the guest).
+ * @return 0, or -ENODEV when the VM has no ACPI PM device.
+ */
+int platform_devices_power_button(struct vmctx *ctx);
+
+/**
  * Unregister and free everything platform_devices_init() created.  Call
  * after the IOREQ thread has stopped.  Safe if init failed or never ran.
  */

@@ -570,6 +570,16 @@ fail:
 	return rc;
 }
 
+int platform_devices_power_button(struct vmctx *ctx)
+{
+	struct platform_devices *pd = ctx->platform;
+
+	if (pd == NULL || pd->pm == NULL)
+		return -ENODEV;
+	acpi_pm_press_power_button(pd->pm);
+	return 0;
+}
+
 void platform_devices_reset(struct vmctx *ctx)
 {
 	struct platform_devices *pd = ctx->platform;
