@@ -149,7 +149,9 @@ int ioreq_handle_slot(struct vmctx *ctx, uint32_t vcpu)
 		return -EINVAL;
 	slot = &ctx->ioreq_buf->req_slot[vcpu];
 	state = __atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE);
-	if (state != ACRN_IOREQ_STATE_PENDING && state != ACRN_IOREQ_STATE_PROCESSING)
+	/* Only slots the kernel has handed over: a PENDING slot may still be
+	 * completed by the VHM itself (0xCF8, ioeventfd), so it is not ours yet. */
+	if (state != ACRN_IOREQ_STATE_PROCESSING)
 		return 0;
 	/* The one and only read of the slot's contents. */
 	memcpy(&req, (const void *)slot, sizeof(req));

@@ -304,6 +304,24 @@ static void test_ioreq_validate_rejects_bad_requests(void **state)
 	assert_int_equal(ioreq_validate(&r), -EINVAL);
 }
 
+static void test_ioreq_pending_slot_left_to_the_kernel(void **state)
+{
+	struct vmctx *ctx = ctx_of(state);
+	struct rec r = { .read_value = 0x42 };
+	struct acrn_io_request req = pio_req(ACRN_IOREQ_DIR_READ, 0x700, 4, 0);
+
+	assert_int_equal(pio_register(ctx, "t", 0x700, 4, rec_handler, &r), 0);
+	assert_int_equal(vmm_test_post(ctx, 1, &req), 0);
+	/* Back to PENDING, as if the VHM had not handed it over yet. */
+	__atomic_store_n(&ctx->ioreq_buf->req_slot[1].processed, ACRN_IOREQ_STATE_PENDING,
+			 __ATOMIC_RELEASE);
+	assert_int_equal(ioreq_handle_slot(ctx, 1), 0);
+	assert_int_equal(r.calls, 0);
+	assert_int_equal(ctx->ioreq_buf->req_slot[1].processed, ACRN_IOREQ_STATE_PENDING);
+	ctx->ioreq_buf->req_slot[1].processed = ACRN_IOREQ_STATE_FREE;
+	assert_int_equal(pio_unregister(ctx, 0x700, 4), 0);
+}
+
 static void test_ioreq_invalid_request_completed_without_dispatch(void **state)
 {
 	struct vmctx *ctx = ctx_of(state);
@@ -439,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_pio_unhandled_logged_once_per_port_and_rate_limited),
 		cmocka_unit_test(test_mmio_overlap_rejected_and_lookup_sorted),
 		cmocka_unit_test(test_ioreq_validate_rejects_bad_requests),
+		cmocka_unit_test(test_ioreq_pending_slot_left_to_the_kernel),
 		cmocka_unit_test(test_ioreq_invalid_request_completed_without_dispatch),
 		cmocka_unit_test(test_ioreq_idle_and_kernel_handled_slots_untouched),
 		cmocka_unit_test(test_ioreq_slot_is_read_once),
