@@ -14,7 +14,7 @@ run_one() {
   mkdir -p "$corpus"
   local seeds=()
   [ -d "$top/tests/fuzz/$t/corpus" ] && seeds=("$top/tests/fuzz/$t/corpus")
-  if (cd "$bin" && "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  if (cd "$bin" && "$exe" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
         -print_final_stats=1 "$corpus" "${seeds[@]}" >"$out" 2>&1); then
     local runs
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$')
