@@ -71,8 +71,8 @@ struct vcpu {
 	bool stopped;
 	const char *stop_reason;
 	uint64_t exits;
-	uint32_t tick_period;
-	int sipi_vector;		/* vector of the SIPI that started it, until its next INIT; -1 */		/* VMX-preemption timer reload; 0 = off */
+	uint32_t traced;		/* exits logged so far (option trace_exits) */
+	uint32_t tick_period;		/* VMX-preemption timer reload; 0 = off */
 	uint64_t exit_count[EXIT_REASON_MAX];
 };
 

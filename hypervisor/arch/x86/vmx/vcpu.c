@@ -235,7 +235,6 @@ struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
 	}
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
 	v->vm = vm;
-	v->sipi_vector = -1;
 	v->id = vm->vcpu_count;
 	v->pcpu = this_cpu_id();
 	v->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
