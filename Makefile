@@ -54,8 +54,17 @@ dmtest:
 	@$(MAKE) --no-print-directory -C tests/dm O=$(BUILD)/tests/dm
 	@tests/dm/run.sh
 
+# Scenarios named efi-* boot a UEFI disk image in QEMU + OVMF (tests/e2e/efi/run.sh);
+# every other one runs in Bochs (tests/e2e/run.sh).  Without E2E, both sets run.
+EFI_E2E := $(filter efi-%,$(E2E))
+BOCHS_E2E := $(filter-out efi-%,$(E2E))
+
 e2e: deps hypervisor
-	@tests/e2e/run.sh $(E2E)
+	@if [ -z "$(E2E)" ]; then tests/e2e/run.sh && tests/e2e/efi/run.sh; else \
+	  rc=0; \
+	  if [ -n "$(BOCHS_E2E)" ]; then tests/e2e/run.sh $(BOCHS_E2E) || rc=1; fi; \
+	  if [ -n "$(EFI_E2E)" ]; then $(MAKE) --no-print-directory efi && tests/e2e/efi/run.sh $(EFI_E2E) || rc=1; fi; \
+	  exit $$rc; fi
 
 bench: deps hypervisor
 	@tests/bench/run.sh
