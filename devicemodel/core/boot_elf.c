@@ -177,8 +177,6 @@ static int elf_parse_phdrs(const uint8_t *img, size_t len, struct elf_image *im,
 			s.filesz = rd32(ph + 16);
 			s.memsz = rd32(ph + 20);
 		}
-		if (s.memsz == 0)
-			continue;
 		if (s.filesz > s.memsz) {
 			elf_err(err, errlen, "segment %u: file size 0x%llx exceeds memory size 0x%llx",
 				i, (unsigned long long)s.filesz, (unsigned long long)s.memsz);
@@ -190,6 +188,8 @@ static int elf_parse_phdrs(const uint8_t *img, size_t len, struct elf_image *im,
 				(unsigned long long)s.filesz, len);
 			return -EINVAL;
 		}
+		if (s.memsz == 0)
+			continue;	/* valid, and nothing to load */
 		if (s.paddr + s.memsz < s.paddr) {
 			elf_err(err, errlen, "segment %u: address range wraps", i);
 			return -ERANGE;
