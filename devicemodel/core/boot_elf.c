@@ -72,19 +72,6 @@ struct elf_image {
 	uint32_t mb_flags;
 };
 
-static void elf_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void elf_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
@@ -105,31 +92,31 @@ static int elf_parse_ehdr(const uint8_t *img, size_t len, struct elf_image *im,
 	uint16_t type, machine, phentsize;
 
 	if (len < 16 || memcmp(img, "\177ELF", 4) != 0) {
-		elf_err(err, errlen, "not an ELF file");
+		dm_errf(err, errlen, "not an ELF file");
 		return -ENOEXEC;
 	}
 	if (img[EI_CLASS] != ELFCLASS32 && img[EI_CLASS] != ELFCLASS64) {
-		elf_err(err, errlen, "unknown ELF class %u", img[EI_CLASS]);
+		dm_errf(err, errlen, "unknown ELF class %u", img[EI_CLASS]);
 		return -ENOEXEC;
 	}
 	im->is64 = img[EI_CLASS] == ELFCLASS64;
 	if (img[EI_DATA] != ELFDATA2LSB || img[EI_VERSION] != 1) {
-		elf_err(err, errlen, "not a little-endian ELF version 1 file");
+		dm_errf(err, errlen, "not a little-endian ELF version 1 file");
 		return -ENOEXEC;
 	}
 	if (len < (im->is64 ? EHDR64_SIZE : EHDR32_SIZE)) {
-		elf_err(err, errlen, "truncated ELF header (%zu bytes)", len);
+		dm_errf(err, errlen, "truncated ELF header (%zu bytes)", len);
 		return -EINVAL;
 	}
 	type = rd16(img + 16);
 	machine = rd16(img + 18);
 	if (machine != (im->is64 ? EM_X86_64 : EM_386)) {
-		elf_err(err, errlen, "wrong machine %u for ELF%d (want %u)", machine,
+		dm_errf(err, errlen, "wrong machine %u for ELF%d (want %u)", machine,
 			im->is64 ? 64 : 32, im->is64 ? EM_X86_64 : EM_386);
 		return -ENOEXEC;
 	}
 	if (type != ET_EXEC) {
-		elf_err(err, errlen, "ELF type %u is not an executable (ET_EXEC)", type);
+		dm_errf(err, errlen, "ELF type %u is not an executable (ET_EXEC)", type);
 		return -ENOEXEC;
 	}
 	if (im->is64) {
@@ -145,12 +132,12 @@ static int elf_parse_ehdr(const uint8_t *img, size_t len, struct elf_image *im,
 	}
 	if (phentsize != (im->is64 ? PHDR64_SIZE : PHDR32_SIZE) || *phnum == 0 ||
 	    *phnum > BOOT_ELF_MAX_PHDRS) {
-		elf_err(err, errlen, "bad program header table (%u entries of %u bytes)", *phnum,
+		dm_errf(err, errlen, "bad program header table (%u entries of %u bytes)", *phnum,
 			phentsize);
 		return -ENOEXEC;
 	}
 	if (*phoff > len || (uint64_t)*phnum * phentsize > len - *phoff) {
-		elf_err(err, errlen, "truncated file: program headers end beyond %zu bytes", len);
+		dm_errf(err, errlen, "truncated file: program headers end beyond %zu bytes", len);
 		return -EINVAL;
 	}
 	return 0;
@@ -178,12 +165,12 @@ static int elf_parse_phdrs(const uint8_t *img, size_t len, struct elf_image *im,
 			s.memsz = rd32(ph + 20);
 		}
 		if (s.filesz > s.memsz) {
-			elf_err(err, errlen, "segment %u: file size 0x%llx exceeds memory size 0x%llx",
+			dm_errf(err, errlen, "segment %u: file size 0x%llx exceeds memory size 0x%llx",
 				i, (unsigned long long)s.filesz, (unsigned long long)s.memsz);
 			return -EINVAL;
 		}
 		if (s.off > len || s.filesz > len - s.off) {
-			elf_err(err, errlen, "truncated file: segment %u needs bytes up to 0x%llx, "
+			dm_errf(err, errlen, "truncated file: segment %u needs bytes up to 0x%llx, "
 				"file has 0x%zx", i, (unsigned long long)s.off +
 				(unsigned long long)s.filesz, len);
 			return -EINVAL;
@@ -191,13 +178,13 @@ static int elf_parse_phdrs(const uint8_t *img, size_t len, struct elf_image *im,
 		if (s.memsz == 0)
 			continue;	/* valid, and nothing to load */
 		if (s.paddr + s.memsz < s.paddr) {
-			elf_err(err, errlen, "segment %u: address range wraps", i);
+			dm_errf(err, errlen, "segment %u: address range wraps", i);
 			return -ERANGE;
 		}
 		im->seg[im->nseg++] = s;
 	}
 	if (im->nseg == 0) {
-		elf_err(err, errlen, "no loadable segment");
+		dm_errf(err, errlen, "no loadable segment");
 		return -ENOEXEC;
 	}
 	return 0;
@@ -213,14 +200,14 @@ static int elf_check_placement(struct vmctx *ctx, const struct elf_image *im, ch
 		const struct elf_seg *s = &im->seg[i];
 
 		if (s->memsz > SIZE_MAX || vm_map_gpa(ctx, s->paddr, (size_t)s->memsz) == NULL) {
-			elf_err(err, errlen, "segment at 0x%llx-0x%llx is outside guest RAM",
+			dm_errf(err, errlen, "segment at 0x%llx-0x%llx is outside guest RAM",
 				(unsigned long long)s->paddr,
 				(unsigned long long)(s->paddr + s->memsz));
 			return -ERANGE;
 		}
 		if (ranges_overlap(s->paddr, s->memsz, BOOT_ELF_AREA_START,
 				   BOOT_ELF_AREA_END - BOOT_ELF_AREA_START)) {
-			elf_err(err, errlen, "segment at 0x%llx-0x%llx overlaps the loader's area "
+			dm_errf(err, errlen, "segment at 0x%llx-0x%llx overlaps the loader's area "
 				"0x%llx-0x%llx", (unsigned long long)s->paddr,
 				(unsigned long long)(s->paddr + s->memsz),
 				(unsigned long long)BOOT_ELF_AREA_START,
@@ -229,7 +216,7 @@ static int elf_check_placement(struct vmctx *ctx, const struct elf_image *im, ch
 		}
 		for (unsigned int j = 0; j < i; j++) {
 			if (ranges_overlap(s->paddr, s->memsz, im->seg[j].paddr, im->seg[j].memsz)) {
-				elf_err(err, errlen, "segments at 0x%llx and 0x%llx overlap",
+				dm_errf(err, errlen, "segments at 0x%llx and 0x%llx overlap",
 					(unsigned long long)im->seg[j].paddr,
 					(unsigned long long)s->paddr);
 				return -EINVAL;
@@ -239,12 +226,12 @@ static int elf_check_placement(struct vmctx *ctx, const struct elf_image *im, ch
 			entry_ok = true;
 	}
 	if (!entry_ok) {
-		elf_err(err, errlen, "entry point 0x%llx is outside the loaded segments",
+		dm_errf(err, errlen, "entry point 0x%llx is outside the loaded segments",
 			(unsigned long long)im->entry);
 		return -EINVAL;
 	}
 	if ((im->multiboot || !im->is64) && im->entry > 0xFFFFFFFFULL) {
-		elf_err(err, errlen, "entry point 0x%llx is not reachable in 32-bit mode",
+		dm_errf(err, errlen, "entry point 0x%llx is not reachable in 32-bit mode",
 			(unsigned long long)im->entry);
 		return -EINVAL;
 	}
@@ -267,7 +254,7 @@ static int mb1_find_header(const uint8_t *img, size_t len, struct elf_image *im,
 			continue;
 		/* 3.1.2: an unsupported requirement in bits 0-15 must make the load fail. */
 		if (flags & 0xFFFFU & ~MB1_FLAGS_OK) {
-			elf_err(err, errlen, "multiboot header at 0x%zx asks for unsupported "
+			dm_errf(err, errlen, "multiboot header at 0x%zx asks for unsupported "
 				"features (flags 0x%x)", off, flags);
 			return -ENOEXEC;
 		}
@@ -327,7 +314,7 @@ static int mb1_write_info(struct vmctx *ctx, const char *cmdline, char *err, siz
 	uint64_t low = ctx->lowmem;
 
 	if (mbi == NULL || mm == NULL || ln == NULL) {
-		elf_err(err, errlen, "guest RAM too small for the multiboot information");
+		dm_errf(err, errlen, "guest RAM too small for the multiboot information");
 		return -ERANGE;
 	}
 	memset(mbi, 0, MBI_SIZE);
@@ -344,7 +331,7 @@ static int mb1_write_info(struct vmctx *ctx, const char *cmdline, char *err, siz
 		uint8_t *c = cl <= BOOT_ELF_CMDLINE_MAX ? vm_map_gpa(ctx, BOOT_ELF_CMDLINE, cl) : NULL;
 
 		if (c == NULL) {
-			elf_err(err, errlen, "command line of %zu bytes is too long (at most %u)",
+			dm_errf(err, errlen, "command line of %zu bytes is too long (at most %u)",
 				cl - 1, BOOT_ELF_CMDLINE_MAX - 1);
 			return -EINVAL;
 		}
@@ -415,7 +402,7 @@ int boot_elf_load(struct vmctx *ctx, const uint8_t *img, size_t len, const char 
 		len = 0;
 	im = calloc(1, sizeof(*im));
 	if (im == NULL) {
-		elf_err(err, errlen, "out of memory");
+		dm_errf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	rc = elf_parse_ehdr(img, len, im, &phoff, &phnum, err, errlen);
@@ -427,7 +414,7 @@ int boot_elf_load(struct vmctx *ctx, const uint8_t *img, size_t len, const char 
 		rc = elf_check_placement(ctx, im, err, errlen);
 	if (rc == 0 && im->multiboot && cmdline != NULL &&
 	    strlen(cmdline) >= BOOT_ELF_CMDLINE_MAX) {
-		elf_err(err, errlen, "command line of %zu bytes is too long (at most %u)",
+		dm_errf(err, errlen, "command line of %zu bytes is too long (at most %u)",
 			strlen(cmdline), BOOT_ELF_CMDLINE_MAX - 1);
 		rc = -EINVAL;
 	}
@@ -445,7 +432,7 @@ int boot_elf_load(struct vmctx *ctx, const uint8_t *img, size_t len, const char 
 	if (rc == 0 && im->is64 && !im->multiboot)
 		rc = elf_write_page_tables(ctx);
 	if (rc != 0) {
-		elf_err(err, errlen, "guest RAM too small for the boot structures at 0x%llx",
+		dm_errf(err, errlen, "guest RAM too small for the boot structures at 0x%llx",
 			(unsigned long long)BOOT_ELF_AREA_START);
 		goto out;
 	}
@@ -456,7 +443,7 @@ int boot_elf_load(struct vmctx *ctx, const uint8_t *img, size_t len, const char 
 	if (rc == 0) {
 		rc = elf_set_regs(ctx, im);
 		if (rc != 0)
-			elf_err(err, errlen, "cannot set vCPU 0 registers: %s", strerror(-rc));
+			dm_errf(err, errlen, "cannot set vCPU 0 registers: %s", strerror(-rc));
 	}
 	if (rc == 0)
 		pr_info("ELF%d image, %u segment(s), entry 0x%llx, %s", im->is64 ? 64 : 32, im->nseg,
@@ -479,23 +466,23 @@ int dm_boot_elf(struct vmctx *ctx, const char *path, char *err, size_t errlen)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		elf_err(err, errlen, "cannot open ELF image %s: %s", path, strerror(-rc));
+		dm_errf(err, errlen, "cannot open ELF image %s: %s", path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		elf_err(err, errlen, "ELF image %s: not a regular file", path);
+		dm_errf(err, errlen, "ELF image %s: not a regular file", path);
 		rc = -EINVAL;
 		goto out;
 	}
 	if ((uint64_t)st.st_size > BOOT_ELF_FILE_MAX) {
-		elf_err(err, errlen, "ELF image %s: %lld bytes is too large", path,
+		dm_errf(err, errlen, "ELF image %s: %lld bytes is too large", path,
 			(long long)st.st_size);
 		rc = -E2BIG;
 		goto out;
 	}
 	buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
 	if (buf == NULL) {
-		elf_err(err, errlen, "ELF image %s: out of memory", path);
+		dm_errf(err, errlen, "ELF image %s: out of memory", path);
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -506,7 +493,7 @@ int dm_boot_elf(struct vmctx *ctx, const char *path, char *err, size_t errlen)
 			continue;
 		if (r <= 0) {
 			rc = r < 0 ? -errno : -EIO;
-			elf_err(err, errlen, "cannot read ELF image %s: %s", path,
+			dm_errf(err, errlen, "cannot read ELF image %s: %s", path,
 				r < 0 ? strerror(errno) : "file shrank while reading");
 			goto out;
 		}

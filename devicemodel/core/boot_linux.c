@@ -39,20 +39,6 @@
 #define BOOT_HDR_COPY_MAX	0x280	/* setup header fields we know end below */
 #define BOOT_FILE_MAX		(1ULL << 31)
 
-static void boot_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void boot_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -180,24 +166,24 @@ static int boot_parse_hdr(const uint8_t *k, size_t klen, struct boot_hdr *h, cha
 
 	if (klen < BP_PREF_ADDRESS || rd32(k + BP_HEADER) != BP_HDR_MAGIC ||
 	    rd16(k + BP_BOOT_FLAG) != 0xaa55) {
-		boot_err(err, errlen, "kernel: not a bzImage (no HdrS setup header)");
+		dm_errf(err, errlen, "kernel: not a bzImage (no HdrS setup header)");
 		return -EINVAL;
 	}
 	h->version = rd16(k + BP_VERSION);
 	if (h->version < BOOT_MIN_VERSION) {
-		boot_err(err, errlen, "kernel: boot protocol %u.%02u is too old (need 2.06)",
+		dm_errf(err, errlen, "kernel: boot protocol %u.%02u is too old (need 2.06)",
 			 h->version >> 8, h->version & 0xff);
 		return -EINVAL;
 	}
 	if (!(k[BP_LOADFLAGS] & BP_LOADED_HIGH)) {
-		boot_err(err, errlen, "kernel: not a bzImage (zImage loaded low)");
+		dm_errf(err, errlen, "kernel: not a bzImage (zImage loaded low)");
 		return -EINVAL;
 	}
 	sects = k[BP_SETUP_SECTS] != 0 ? k[BP_SETUP_SECTS] : 4;
 	h->setup_size = (size_t)(sects + 1) * 512;
 	syssize = (uint64_t)rd32(k + 0x1f4) * 16;
 	if (klen <= h->setup_size || klen - h->setup_size < syssize || syssize == 0) {
-		boot_err(err, errlen, "kernel: truncated (%zu bytes, header needs %llu)", klen,
+		dm_errf(err, errlen, "kernel: truncated (%zu bytes, header needs %llu)", klen,
 			 (unsigned long long)(h->setup_size + syssize));
 		return -EINVAL;
 	}
@@ -228,7 +214,7 @@ static int boot_place_initrd(struct vmctx *ctx, const struct boot_hdr *h, size_t
 	uint64_t floor = (h->load + h->need + BOOT_PAGE - 1) & ~(BOOT_PAGE - 1);
 
 	if (ilen > top || ((top - ilen) & ~(BOOT_PAGE - 1)) < floor) {
-		boot_err(err, errlen, "initrd: %zu bytes do not fit between the kernel end "
+		dm_errf(err, errlen, "initrd: %zu bytes do not fit between the kernel end "
 			 "0x%llx and 0x%llx", ilen, (unsigned long long)floor,
 			 (unsigned long long)top);
 		return -E2BIG;
@@ -284,13 +270,13 @@ int boot_linux_load(struct vmctx *ctx, const uint8_t *kernel, size_t klen,
 	if (rc != 0)
 		return rc;
 	if (h.load > ctx->lowmem || h.need > ctx->lowmem - h.load) {
-		boot_err(err, errlen, "kernel: needs 0x%llx bytes at 0x%llx, guest RAM below "
+		dm_errf(err, errlen, "kernel: needs 0x%llx bytes at 0x%llx, guest RAM below "
 			 "4 GiB ends at 0x%llx", (unsigned long long)h.need,
 			 (unsigned long long)h.load, (unsigned long long)ctx->lowmem);
 		return -E2BIG;
 	}
 	if (clen > h.cmdline_size || clen >= BOOT_CMDLINE_LIMIT - BOOT_CMDLINE_ADDR) {
-		boot_err(err, errlen, "command line: %zu bytes, the kernel accepts at most %u",
+		dm_errf(err, errlen, "command line: %zu bytes, the kernel accepts at most %u",
 			 clen, h.cmdline_size);
 		return -EINVAL;
 	}
@@ -314,7 +300,7 @@ int boot_linux_load(struct vmctx *ctx, const uint8_t *kernel, size_t klen,
 
 	rc = acpi_tables_install(ctx);
 	if (rc != 0) {
-		boot_err(err, errlen, "cannot write the ACPI tables: %s", strerror(-rc));
+		dm_errf(err, errlen, "cannot write the ACPI tables: %s", strerror(-rc));
 		return rc;
 	}
 	rc = boot_write_zeropage(ctx, kernel, &h, initrd_addr, ilen, ACPI_TABLES_BASE);
@@ -323,7 +309,7 @@ int boot_linux_load(struct vmctx *ctx, const uint8_t *kernel, size_t klen,
 	if (rc == 0)
 		rc = boot_start_pm32(ctx, (uint32_t)h.load);
 	if (rc != 0) {
-		boot_err(err, errlen, "cannot set up the boot vCPU: %s", strerror(-rc));
+		dm_errf(err, errlen, "cannot set up the boot vCPU: %s", strerror(-rc));
 		return rc;
 	}
 	pr_info("kernel at 0x%llx (%zu bytes, protocol %u.%02u), initrd at 0x%llx (%zu bytes)",
@@ -377,14 +363,14 @@ int boot_ovmf_load(struct vmctx *ctx, const uint8_t *image, size_t len, char *er
 	int rc;
 
 	if (len == 0 || len % BOOT_PAGE != 0 || len > BOOT_OVMF_MAX) {
-		boot_err(err, errlen, "firmware: %zu bytes (must be a non-zero multiple of 4 KiB, "
+		dm_errf(err, errlen, "firmware: %zu bytes (must be a non-zero multiple of 4 KiB, "
 			 "at most 16 MiB)", len);
 		return -EINVAL;
 	}
 	dm_boot_release(ctx);
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
-		boot_err(err, errlen, "firmware: cannot allocate %zu bytes", len);
+		dm_errf(err, errlen, "firmware: cannot allocate %zu bytes", len);
 		return -ENOMEM;
 	}
 	memcpy(mem, image, len);
@@ -397,7 +383,7 @@ int boot_ovmf_load(struct vmctx *ctx, const uint8_t *image, size_t len, char *er
 	rc = ctx->vmm->set_memseg(ctx, &map);
 	if (rc != 0) {
 		munmap(mem, len);
-		boot_err(err, errlen, "firmware: cannot map it below 4 GiB: %s", strerror(-rc));
+		dm_errf(err, errlen, "firmware: cannot map it below 4 GiB: %s", strerror(-rc));
 		return rc;
 	}
 	ctx->fw_mem = mem;
@@ -406,13 +392,13 @@ int boot_ovmf_load(struct vmctx *ctx, const uint8_t *image, size_t len, char *er
 	if (ctx->lowmem >= BOOT_BIOS_END) {
 		rc = acpi_tables_install(ctx);
 		if (rc != 0) {
-			boot_err(err, errlen, "cannot write the ACPI tables: %s", strerror(-rc));
+			dm_errf(err, errlen, "cannot write the ACPI tables: %s", strerror(-rc));
 			return rc;
 		}
 	}
 	rc = boot_start_reset_vector(ctx);
 	if (rc != 0)
-		boot_err(err, errlen, "cannot set up the boot vCPU: %s", strerror(-rc));
+		dm_errf(err, errlen, "cannot set up the boot vCPU: %s", strerror(-rc));
 	return rc;
 }
 
@@ -433,23 +419,23 @@ static int boot_read_file(const char *what, const char *path, uint64_t max, uint
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		boot_err(err, errlen, "cannot open %s %s: %s", what, path, strerror(-rc));
+		dm_errf(err, errlen, "cannot open %s %s: %s", what, path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		boot_err(err, errlen, "%s %s: not a regular file", what, path);
+		dm_errf(err, errlen, "%s %s: not a regular file", what, path);
 		rc = -EINVAL;
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {
-		boot_err(err, errlen, "%s %s: %lld bytes is too large (at most %llu)", what, path,
+		dm_errf(err, errlen, "%s %s: %lld bytes is too large (at most %llu)", what, path,
 			 (long long)st.st_size, (unsigned long long)max);
 		rc = -E2BIG;
 		goto out;
 	}
 	buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
 	if (buf == NULL) {
-		boot_err(err, errlen, "%s %s: out of memory", what, path);
+		dm_errf(err, errlen, "%s %s: out of memory", what, path);
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -459,7 +445,7 @@ static int boot_read_file(const char *what, const char *path, uint64_t max, uint
 			continue;
 		if (r <= 0) {
 			rc = r < 0 ? -errno : -EIO;
-			boot_err(err, errlen, "cannot read %s %s: %s", what, path,
+			dm_errf(err, errlen, "cannot read %s %s: %s", what, path,
 				 r < 0 ? strerror(errno) : "file shrank while reading");
 			free(buf);
 			buf = NULL;
@@ -502,13 +488,13 @@ int dm_boot_prepare(struct vmctx *ctx, char *err, size_t errlen)
 
 	if (cfg->elf != NULL) {
 		if (cfg->kernel != NULL || cfg->ovmf != NULL) {
-			boot_err(err, errlen, "-E cannot be combined with -k or --ovmf");
+			dm_errf(err, errlen, "-E cannot be combined with -k or --ovmf");
 			return -EINVAL;
 		}
 		return dm_boot_elf(ctx, cfg->elf, err, errlen);
 	}
 	if (cfg->ovmf != NULL && cfg->kernel != NULL) {
-		boot_err(err, errlen, "--ovmf and -k cannot be combined");
+		dm_errf(err, errlen, "--ovmf and -k cannot be combined");
 		return -EINVAL;
 	}
 	if ((cfg->initrd != NULL || cfg->bootargs != NULL) && cfg->kernel == NULL)

@@ -19,22 +19,9 @@
 #include <uuid/uuid.h>
 
 #include "dm_config.h"
+#include "dm_log.h"
 
 #define DM_VERSION_STRING "acrn-dm 0.1"
-
-static void cfg_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void cfg_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Strict unsigned decimal: digits only, no sign, no blanks, overflow checked. */
 static int cfg_parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -100,11 +87,11 @@ static int cfg_strdup(char **dst, const char *src)
 static int cfg_set_once(char **dst, const char *val, const char *opt, char *err, size_t errlen)
 {
 	if (*dst != NULL) {
-		cfg_err(err, errlen, "option %s given twice", opt);
+		dm_errf(err, errlen, "option %s given twice", opt);
 		return -EINVAL;
 	}
 	if (*val == '\0') {
-		cfg_err(err, errlen, "option %s: empty argument", opt);
+		dm_errf(err, errlen, "option %s: empty argument", opt);
 		return -EINVAL;
 	}
 	return cfg_strdup(dst, val);
@@ -159,17 +146,17 @@ static int cfg_parse_devopts(struct dm_dev_config *dev, char *rest, char *err, s
 		if (next != NULL)
 			*next++ = '\0';
 		if (*tok == '\0') {
-			cfg_err(err, errlen, "device %s: empty option", dev->name);
+			dm_errf(err, errlen, "device %s: empty option", dev->name);
 			return -EINVAL;
 		}
 		if (dev->nopts == DM_DEV_OPTS_MAX) {
-			cfg_err(err, errlen, "device %s: more than %d options", dev->name,
+			dm_errf(err, errlen, "device %s: more than %d options", dev->name,
 				DM_DEV_OPTS_MAX);
 			return -EINVAL;
 		}
 		eq = strchr(tok, '=');
 		if (eq == tok) {
-			cfg_err(err, errlen, "device %s: option '%s' has no key", dev->name, tok);
+			dm_errf(err, errlen, "device %s: option '%s' has no key", dev->name, tok);
 			return -EINVAL;
 		}
 		if (eq != NULL)
@@ -207,24 +194,24 @@ static int cfg_parse_slot(struct dm_config *cfg, const char *arg, char *err, siz
 		return -ENOMEM;
 	name = strchr(copy, ',');
 	if (name == NULL) {
-		cfg_err(err, errlen, "option -s '%s': expected slot[:func],device[,options]", arg);
+		dm_errf(err, errlen, "option -s '%s': expected slot[:func],device[,options]", arg);
 		goto out;
 	}
 	*name++ = '\0';
 	if (cfg_parse_bdf(copy, &dev.slot, &dev.func) != 0) {
-		cfg_err(err, errlen, "option -s: invalid slot '%s' (slot 0-31, function 0-7)", copy);
+		dm_errf(err, errlen, "option -s: invalid slot '%s' (slot 0-31, function 0-7)", copy);
 		goto out;
 	}
 	rest = strchr(name, ',');
 	if (rest != NULL)
 		*rest++ = '\0';
 	if (*name == '\0' || strlen(name) > DM_DEV_NAME_MAX) {
-		cfg_err(err, errlen, "option -s %u:%u: invalid device name", dev.slot, dev.func);
+		dm_errf(err, errlen, "option -s %u:%u: invalid device name", dev.slot, dev.func);
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->ndevs; i++) {
 		if (cfg->devs[i].slot == dev.slot && cfg->devs[i].func == dev.func) {
-			cfg_err(err, errlen, "option -s: slot %u:%u used twice", dev.slot, dev.func);
+			dm_errf(err, errlen, "option -s: slot %u:%u used twice", dev.slot, dev.func);
 			goto out;
 		}
 	}
@@ -266,13 +253,13 @@ static int cfg_parse_lpc(struct dm_config *cfg, const char *arg, char *err, size
 
 	if (strncmp(arg, "com", 3) != 0 || arg[3] < '1' || arg[3] > '0' + DM_MAX_COM ||
 	    arg[4] != ',') {
-		cfg_err(err, errlen, "option -l '%s': expected comN,backend (N = 1..%d)", arg,
+		dm_errf(err, errlen, "option -l '%s': expected comN,backend (N = 1..%d)", arg,
 			DM_MAX_COM);
 		return -EINVAL;
 	}
 	com = &cfg->com[arg[3] - '1'];
 	if (com->backend != DM_COM_NONE) {
-		cfg_err(err, errlen, "option -l: com%c configured twice", arg[3]);
+		dm_errf(err, errlen, "option -l: com%c configured twice", arg[3]);
 		return -EINVAL;
 	}
 	kind = arg + 5;
@@ -299,7 +286,7 @@ static int cfg_parse_lpc(struct dm_config *cfg, const char *arg, char *err, size
 		}
 		if (kindlen == 3 && strncmp(kind, "tcp", 3) == 0) {
 			if (cfg_parse_u64(param, 65535, &port) != 0 || port == 0) {
-				cfg_err(err, errlen, "option -l: invalid TCP port '%s'", param);
+				dm_errf(err, errlen, "option -l: invalid TCP port '%s'", param);
 				return -EINVAL;
 			}
 			com->backend = DM_COM_TCP;
@@ -307,7 +294,7 @@ static int cfg_parse_lpc(struct dm_config *cfg, const char *arg, char *err, size
 			return 0;
 		}
 	}
-	cfg_err(err, errlen, "option -l '%s': backend must be stdio, tty,PATH, tcp,PORT or file,PATH",
+	dm_errf(err, errlen, "option -l '%s': backend must be stdio, tty,PATH, tcp,PORT or file,PATH",
 		arg);
 	return -EINVAL;
 }
@@ -320,11 +307,11 @@ static int cfg_parse_affinity(struct dm_config *cfg, const char *arg, char *err,
 	uint64_t cpu, mask = 0;
 
 	if (cfg->cpu_affinity != 0) {
-		cfg_err(err, errlen, "option --cpu_affinity given twice");
+		dm_errf(err, errlen, "option --cpu_affinity given twice");
 		return -EINVAL;
 	}
 	if (strlen(arg) >= sizeof(buf)) {
-		cfg_err(err, errlen, "option --cpu_affinity: list too long");
+		dm_errf(err, errlen, "option --cpu_affinity: list too long");
 		return -EINVAL;
 	}
 	strcpy(buf, arg);
@@ -333,7 +320,7 @@ static int cfg_parse_affinity(struct dm_config *cfg, const char *arg, char *err,
 		if (next != NULL)
 			*next++ = '\0';
 		if (cfg_parse_u64(tok, 63, &cpu) != 0) {
-			cfg_err(err, errlen, "option --cpu_affinity: invalid CPU '%s' (0-63)", tok);
+			dm_errf(err, errlen, "option --cpu_affinity: invalid CPU '%s' (0-63)", tok);
 			return -EINVAL;
 		}
 		mask |= 1ULL << cpu;
@@ -412,26 +399,26 @@ static int cfg_apply(struct dm_config *cfg, const struct cfg_opt *o, const char 
 	int rc;
 
 	if (val != NULL && strlen(val) > DM_OPT_STR_MAX) {
-		cfg_err(err, errlen, "option %s: argument longer than %d bytes",
+		dm_errf(err, errlen, "option %s: argument longer than %d bytes",
 			o->longname, DM_OPT_STR_MAX);
 		return -EINVAL;
 	}
 	switch (o->id) {
 	case OPT_MEM:
 		if (*have_mem) {
-			cfg_err(err, errlen, "option -m given twice");
+			dm_errf(err, errlen, "option -m given twice");
 			return -EINVAL;
 		}
 		rc = dm_parse_memsize(val, &cfg->mem_size);
 		if (rc != 0) {
-			cfg_err(err, errlen, "option -m: invalid memory size '%s'", val);
+			dm_errf(err, errlen, "option -m: invalid memory size '%s'", val);
 			return -EINVAL;
 		}
 		*have_mem = true;
 		return 0;
 	case OPT_CPUS:
 		if (*have_cpus || cfg_parse_u64(val, DM_MAX_VCPUS, &v) != 0 || v == 0) {
-			cfg_err(err, errlen, "option -c: '%s' is not a vCPU count 1..%d (or repeated)",
+			dm_errf(err, errlen, "option -c: '%s' is not a vCPU count 1..%d (or repeated)",
 				val, DM_MAX_VCPUS);
 			return -EINVAL;
 		}
@@ -454,7 +441,7 @@ static int cfg_apply(struct dm_config *cfg, const struct cfg_opt *o, const char 
 		return cfg_set_once(&cfg->ovmf, val, "--ovmf", err, errlen);
 	case OPT_UUID:
 		if (cfg->has_uuid || uuid_parse(val, cfg->uuid) != 0) {
-			cfg_err(err, errlen, "option -U: invalid UUID '%s' (or repeated)", val);
+			dm_errf(err, errlen, "option -U: invalid UUID '%s' (or repeated)", val);
 			return -EINVAL;
 		}
 		cfg->has_uuid = true;
@@ -524,19 +511,19 @@ static int cfg_finish(struct dm_config *cfg, bool have_mem, bool have_cpus, char
 	int naff = __builtin_popcountll(cfg->cpu_affinity);
 
 	if (cfg->vm_name == NULL) {
-		cfg_err(err, errlen, "missing VM name (last argument)");
+		dm_errf(err, errlen, "missing VM name (last argument)");
 		return -EINVAL;
 	}
 	if (!have_mem)
 		cfg->mem_size = 256ULL << 20;
 	if (naff > DM_MAX_VCPUS) {
-		cfg_err(err, errlen, "option --cpu_affinity: more than %d CPUs", DM_MAX_VCPUS);
+		dm_errf(err, errlen, "option --cpu_affinity: more than %d CPUs", DM_MAX_VCPUS);
 		return -EINVAL;
 	}
 	if (!have_cpus)
 		cfg->ncpus = naff > 0 ? (uint16_t)naff : 1;
 	if (naff > 0 && cfg->ncpus > naff) {
-		cfg_err(err, errlen, "-c %u exceeds the %d CPUs of --cpu_affinity", cfg->ncpus, naff);
+		dm_errf(err, errlen, "-c %u exceeds the %d CPUs of --cpu_affinity", cfg->ncpus, naff);
 		return -EINVAL;
 	}
 	return 0;
@@ -559,11 +546,11 @@ int dm_config_parse(struct dm_config *cfg, int argc, char *const argv[], char *e
 			break;
 		if (no_more_opts || a[0] != '-' || a[1] == '\0') {
 			if (cfg->vm_name != NULL) {
-				cfg_err(err, errlen, "unexpected argument '%s' (VM name already given)", a);
+				dm_errf(err, errlen, "unexpected argument '%s' (VM name already given)", a);
 				return -EINVAL;
 			}
 			if (!cfg_valid_vm_name(a)) {
-				cfg_err(err, errlen, "invalid VM name '%s' (1-%d of A-Z a-z 0-9 _ - .)",
+				dm_errf(err, errlen, "invalid VM name '%s' (1-%d of A-Z a-z 0-9 _ - .)",
 					a, DM_VM_NAME_MAX);
 				return -EINVAL;
 			}
@@ -578,12 +565,12 @@ int dm_config_parse(struct dm_config *cfg, int argc, char *const argv[], char *e
 		}
 		o = cfg_lookup(a, &val);
 		if (o == NULL || (!o->has_arg && val != NULL)) {
-			cfg_err(err, errlen, "unknown option '%.64s'", a);
+			dm_errf(err, errlen, "unknown option '%.64s'", a);
 			return -EINVAL;
 		}
 		if (o->has_arg && val == NULL) {
 			if (i + 1 >= argc || argv[i + 1] == NULL) {
-				cfg_err(err, errlen, "option '%s' requires an argument", a);
+				dm_errf(err, errlen, "option '%s' requires an argument", a);
 				return -EINVAL;
 			}
 			val = argv[++i];
@@ -591,7 +578,7 @@ int dm_config_parse(struct dm_config *cfg, int argc, char *const argv[], char *e
 		rc = cfg_apply(cfg, o, val, &have_mem, &have_cpus, err, errlen);
 		if (rc != 0) {
 			if (rc == -ENOMEM)
-				cfg_err(err, errlen, "out of memory");
+				dm_errf(err, errlen, "out of memory");
 			return rc;
 		}
 		if (cfg->action != DM_ACTION_RUN)

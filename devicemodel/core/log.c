@@ -36,3 +36,14 @@ void dm_log(enum dm_log_level level, const char *fmt, ...)
 	else
 		fprintf(stderr, "acrn-dm: %s\n", line);
 }
+
+void dm_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

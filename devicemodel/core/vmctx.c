@@ -18,20 +18,6 @@
 #include "pci_core.h"
 #include "vmctx.h"
 
-static void vmctx_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void vmctx_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Create the VM in the hypervisor with a fresh, all-FREE request page. */
 static int vmctx_create_vm(struct vmctx *ctx, char *err, size_t errlen)
 {
@@ -54,7 +40,7 @@ static int vmctx_create_vm(struct vmctx *ctx, char *err, size_t errlen)
 	cv.cpu_affinity = ctx->cfg->cpu_affinity;
 	rc = ctx->vmm->create_vm(ctx, &cv);
 	if (rc != 0) {
-		vmctx_err(err, errlen, "cannot create VM %s: %s", ctx->cfg->vm_name, strerror(-rc));
+		dm_errf(err, errlen, "cannot create VM %s: %s", ctx->cfg->vm_name, strerror(-rc));
 		return rc;
 	}
 	ctx->vmid = cv.vmid;
@@ -80,7 +66,7 @@ int vmctx_create(const struct dm_config *cfg, const struct vmm_ops *vmm, struct 
 
 	rc = vmm->open(ctx);
 	if (rc != 0) {
-		vmctx_err(err, errlen, "cannot open %s: %s", vmm->name, strerror(-rc));
+		dm_errf(err, errlen, "cannot open %s: %s", vmm->name, strerror(-rc));
 		free(ctx);
 		return rc;
 	}
@@ -91,12 +77,12 @@ int vmctx_create(const struct dm_config *cfg, const struct vmm_ops *vmm, struct 
 		rc = mmio_table_init(ctx);
 	if (rc != 0) {
 		if (rc == -ENOMEM)
-			vmctx_err(err, errlen, "out of memory");
+			dm_errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	rc = guest_mem_setup(ctx, cfg->mem_size);
 	if (rc != 0) {
-		vmctx_err(err, errlen, "cannot set up %llu MiB of guest memory: %s",
+		dm_errf(err, errlen, "cannot set up %llu MiB of guest memory: %s",
 			  (unsigned long long)(cfg->mem_size >> 20), strerror(-rc));
 		goto fail;
 	}

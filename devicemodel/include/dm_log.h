@@ -22,6 +22,13 @@ void dm_log(enum dm_log_level level, const char *fmt, ...) __attribute__((format
 void dm_log_set_level(enum dm_log_level level);
 
 /**
+ * Format a one-line error message into a caller's buffer (err may be NULL or
+ * errlen 0: then nothing is written).  The parse/boot/init functions report
+ * their errors this way; only main() prints them and decides the exit status.
+ */
+void dm_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/**
  * Send log lines to @p sink instead of stderr (NULL restores stderr).  Used by
  * tests to count lines; the sink gets the line without "acrn-dm: " or newline.
  */

@@ -32,20 +32,6 @@ extern const struct pci_vdev_ops *const __stop_pci_vdev_set[] __attribute__((wea
 #define PCI_LINTR_GSI_BASE	16	/* IOAPIC pins 16-23 carry PCI INTx */
 #define ALIGN_UP_U64(x, a)	(((uint64_t)(x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
 
-static void pci_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void pci_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const struct pci_vdev_ops *pci_vdev_find_ops(const char *name)
 {
 	const struct pci_vdev_ops *const *p;
@@ -582,7 +568,7 @@ static int pci_vdev_create(struct vmctx *ctx, const struct pci_vdev_ops *ops,
 	ctx->pci->dev[dev->slot][dev->func] = dev;
 	rc = ops->vdev_init != NULL ? ops->vdev_init(ctx, dev, dc) : 0;
 	if (rc != 0) {
-		pci_err(err, errlen, "device %s at %u:%u failed to initialise: %s", dc->name,
+		dm_errf(err, errlen, "device %s at %u:%u failed to initialise: %s", dc->name,
 			dc->slot, dc->func, strerror(rc < 0 ? -rc : rc));
 		ctx->pci->dev[dev->slot][dev->func] = NULL;
 		pci_vdev_free(ctx, dev, false);	/* a failed init cleans up after itself */
@@ -602,7 +588,7 @@ static int pci_check_functions(struct vmctx *ctx, char *err, size_t errlen)
 		if (!others)
 			continue;
 		if (ctx->pci->dev[s][0] == NULL) {
-			pci_err(err, errlen, "slot %d has functions but no function 0", s);
+			dm_errf(err, errlen, "slot %d has functions but no function 0", s);
 			return -EINVAL;
 		}
 		ctx->pci->dev[s][0]->cfg[PCIR_HDRTYPE] |= PCIM_HDRTYPE_MULTI;
@@ -632,7 +618,7 @@ int pci_init(struct vmctx *ctx, char *err, size_t errlen)
 		const struct pci_vdev_ops *hbops = pci_vdev_find_ops("hostbridge");
 
 		if (hbops == NULL) {
-			pci_err(err, errlen, "no host bridge device type is built in");
+			dm_errf(err, errlen, "no host bridge device type is built in");
 			rc = -ENODEV;
 			goto fail;
 		}
@@ -640,7 +626,7 @@ int pci_init(struct vmctx *ctx, char *err, size_t errlen)
 		if (rc != 0)
 			goto fail;
 	} else if (strcmp(cfg->devs[0].name, "hostbridge") != 0) {
-		pci_err(err, errlen, "slot 0:0 is reserved for the host bridge, not %s",
+		dm_errf(err, errlen, "slot 0:0 is reserved for the host bridge, not %s",
 			cfg->devs[0].name);
 		rc = -EINVAL;
 		goto fail;
@@ -649,7 +635,7 @@ int pci_init(struct vmctx *ctx, char *err, size_t errlen)
 		const struct pci_vdev_ops *ops = pci_vdev_find_ops(cfg->devs[i].name);
 
 		if (ops == NULL) {
-			pci_err(err, errlen, "unknown device '%s' at slot %u:%u", cfg->devs[i].name,
+			dm_errf(err, errlen, "unknown device '%s' at slot %u:%u", cfg->devs[i].name,
 				cfg->devs[i].slot, cfg->devs[i].func);
 			rc = -EINVAL;
 			goto fail;
@@ -672,7 +658,7 @@ int pci_init(struct vmctx *ctx, char *err, size_t errlen)
 	}
 	if (rc != 0) {
 		if (err != NULL && err[0] == '\0')
-			pci_err(err, errlen, "cannot register PCI configuration ports");
+			dm_errf(err, errlen, "cannot register PCI configuration ports");
 		goto fail;
 	}
 	bus->cf8_registered = true;

@@ -83,20 +83,6 @@ bool platform_uart_resources(unsigned int idx, uint16_t *port, uint8_t *irq)
 	return true;
 }
 
-static void plat_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void plat_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Drive a GSI; a failure is logged (the guest loses an interrupt, acrn-dm goes on). */
 static void plat_irqline(struct platform_devices *pd, uint32_t gsi, uint32_t op)
 {
@@ -464,7 +450,7 @@ static int plat_init_uarts(struct platform_devices *pd, char *err, size_t errlen
 		if (rc == 0)
 			rc = plat_uart_open_backend(pu, &cfg->com[i]);
 		if (rc != 0) {
-			plat_err(err, errlen, "com%u: cannot open its back-end: %s", i + 1,
+			dm_errf(err, errlen, "com%u: cannot open its back-end: %s", i + 1,
 				 strerror(-rc));
 			return rc;
 		}
@@ -473,7 +459,7 @@ static int plat_init_uarts(struct platform_devices *pd, char *err, size_t errlen
 		if (rc == 0)
 			rc = uart_backend_start(pu->be, pu->uart);
 		if (rc != 0) {
-			plat_err(err, errlen, "com%u: %s", i + 1, strerror(-rc));
+			dm_errf(err, errlen, "com%u: %s", i + 1, strerror(-rc));
 			return rc;
 		}
 	}
@@ -561,7 +547,7 @@ int platform_devices_init(struct vmctx *ctx, char *err, size_t errlen)
 	if (rc == 0)
 		rc = plat_init_pm(pd);
 	if (rc != 0) {
-		plat_err(err, errlen, "cannot create the platform devices: %s", strerror(-rc));
+		dm_errf(err, errlen, "cannot create the platform devices: %s", strerror(-rc));
 		goto fail;
 	}
 	return 0;
