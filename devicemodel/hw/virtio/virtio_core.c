@@ -40,44 +40,42 @@ bool virtio_dev_running(const struct virtio_dev *vs)
 	return (vs->status & (VIRTIO_S_DRIVER_OK | VIRTIO_S_NEEDS_RESET)) == VIRTIO_S_DRIVER_OK;
 }
 
-size_t virtio_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf,
-			 size_t len)
+/* Copy between a flat buffer and an iovec list, skipping skip bytes of the list first. */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip, uint8_t *buf,
+		       size_t len, bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
 		size_t l = iov[i].iov_len, c;
+		uint8_t *seg = iov[i].iov_base;
 
 		if (skip >= l) {
 			skip -= l;
 			continue;
 		}
 		c = l - skip < len - done ? l - skip : len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + skip, c);
+		if (to_iov)
+			memcpy(seg + skip, buf + done, c);
+		else
+			memcpy(buf + done, seg + skip, c);
 		done += c;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t virtio_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf,
+			 size_t len)
+{
+	return iov_copy(iov, n, skip, buf, len, false);
+}
+
 size_t virtio_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
 			 size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len, c;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		c = l - skip < len - done ? l - skip : len - done;
-		memcpy((uint8_t *)iov[i].iov_base + skip, (const uint8_t *)buf + done, c);
-		done += c;
-		skip = 0;
-	}
-	return done;
+	/* iov_copy only reads buf in this direction. */
+	return iov_copy(iov, n, skip, (uint8_t *)(uintptr_t)buf, len, true);
 }
 
 /* --- interrupts (§4.1.4.5 ISR, §4.1.5.1.2 MSI-X vectors) --- */
