@@ -111,12 +111,15 @@ static void print_memory_map(void)
 		boot_ram_size(&boot_info) >> 20, boot_info.mmap_count, boot_info.mod_count);
 }
 
+uint64_t hv_entry_tsc;
+
 void bsp_main(uint32_t magic, uint32_t info_pa)
 {
 	struct per_cpu *pc = &per_cpu_data[0];
 	const char *no_vmx;
 	int parse_ret;
 
+	hv_entry_tsc = rdtsc();
 	idt_init();
 	cpu_setup_tables(pc);
 	pc->cpu_id = 0;

@@ -331,6 +331,11 @@ void service_vm_run_vcpu(void)
 		return;
 	}
 	pr_info("pcpu%u: running Service VM vCPU %u", this_cpu_id(), v->id);
+	if (v->id == 0) {
+		/* Under Bochs with clock sync=none the TSC counts instructions. */
+		printk(LOG_ERR, "BENCH hv_entry_to_sos_entry %lu instructions\n",
+		       rdtsc() - hv_entry_tsc);
+	}
 	vcpu_run(v);
 	pr_err("Service VM vCPU %u stopped: %s", v->id, v->stop_reason);
 }

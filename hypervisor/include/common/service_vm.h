@@ -13,6 +13,7 @@
 #define COMMON_SERVICE_VM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <boot/boot_info.h>
 
 struct vm;
@@ -31,6 +32,9 @@ void service_vm_run_vcpu(void);
 
 /** Interrupt the Service VM through the upcall function's MSI (if enabled). */
 void service_vm_upcall(void);
+
+/** TSC at hypervisor entry (bsp_main), for the boot-path benchmark. */
+extern uint64_t hv_entry_tsc;
 
 /** The Service VM, or NULL before it exists. */
 struct vm *service_vm(void);
