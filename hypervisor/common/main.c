@@ -12,6 +12,7 @@
 #include <common/page_alloc.h>
 #include <common/test_vm.h>
 #include <common/service_vm.h>
+#include <common/shell.h>
 #include <common/vm.h>
 #include <arch/x86/acpi.h>
 #include <arch/x86/cpu.h>
@@ -182,6 +183,12 @@ void bsp_main(uint32_t magic, uint32_t info_pa)
 			pr_err("Service VM not started (%d)", ret);
 	} else {
 		pr_info("no Service VM kernel among the boot modules");
+	}
+	/* Without "shutdown" the platform stays up and pCPU 0 keeps serving
+	 * the console shell (debug builds; release builds halt here). */
+	if (!options.shutdown) {
+		pr_info("nothing more to run; pcpu0 serves the console shell");
+		shell_idle();
 	}
 	pr_info("nothing more to run; halting");
 	halt_forever();

@@ -6,6 +6,12 @@
  * (protected mode, paging off, ESI = zero page), so no guest page tables are
  * needed.  The boot vCPU runs on the BSP; every AP parks a vCPU in
  * wait-for-SIPI, started when Linux sends INIT/SIPI to it.
+ *
+ * The Service VM drives the physical LAPIC directly (reads, EOI, timer) but
+ * its LAPIC page is mapped read-only: every write exits and is replayed on
+ * the hardware, except INIT and STARTUP IPIs, which the hypervisor emulates
+ * on the target vCPU.  A physical INIT would reset a pCPU out of VMX
+ * operation (and under Bochs stays pending in VMX non-root, see vmexit.c).
  */
 #define pr_fmt(fmt) "sos: " fmt
 #include <common/service_vm.h>
@@ -20,6 +26,7 @@
 #include <dm/vpci_upcall.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/cpu.h>
+#include <arch/x86/msr.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <lib/util.h>
@@ -40,6 +47,8 @@ static volatile bool sos_ready;
 static struct boot_mem_range sos_e820[LINUX_E820_MAX];
 static uint32_t sos_e820_count;
 static uint64_t sos_entry;
+static uint64_t sos_lapic_base;
+static uint32_t sos_icr_hi[MAX_VCPUS_PER_VM];	/* each vCPU's last ICR high word */
 
 struct vm *service_vm(void)
 {
@@ -150,8 +159,96 @@ void service_vm_upcall(void)
 		lapic_send_fixed((uint32_t)(addr >> 12) & 0xFF, (addr & 4) != 0, (uint8_t)data);
 }
 
+#define LAPIC_REG_ICR_LO	0x300U
+#define LAPIC_REG_ICR_HI	0x310U
+#define ICR_MODE(lo)		(((lo) >> 8) & 7U)
+#define ICR_MODE_INIT		5U
+#define ICR_MODE_STARTUP	6U
+#define ICR_LOGICAL		(1U << 11)
+#define ICR_LEVEL_ASSERT	(1U << 14)
+#define ICR_TRIGGER_LEVEL	(1U << 15)
+#define ICR_SHORTHAND(lo)	(((lo) >> 18) & 3U)
+
+/* Does the ICR (lo, hi) of the sender address this vCPU? (SDM §11.6.1) */
+static bool icr_targets(const struct vcpu *sender, const struct vcpu *t, uint32_t lo, uint32_t hi)
+{
+	uint32_t dest = hi >> 24;
+
+	switch (ICR_SHORTHAND(lo)) {
+	case 1:
+		return t == sender;
+	case 2:
+		return true;
+	case 3:
+		return t != sender;
+	default:
+		if (lo & ICR_LOGICAL)
+			return false;	/* Linux starts CPUs by physical ID only */
+		return dest == 0xFF || dest == per_cpu_data[t->pcpu].apic_id;
+	}
+}
+
+/*
+ * INIT and STARTUP IPIs from the Service VM (SDM §8.4.4.1, §11.6.1):
+ * posted to the target vCPUs instead of the hardware.  An INIT level
+ * de-assert (level trigger, level 0) only synchronises arbitration IDs.
+ */
+static void sos_emulate_init_sipi(struct vcpu *v, uint32_t lo)
+{
+	uint32_t mode = ICR_MODE(lo);
+
+	if (mode == ICR_MODE_INIT && (lo & ICR_TRIGGER_LEVEL) && !(lo & ICR_LEVEL_ASSERT))
+		return;
+	for (uint32_t i = 0; i < sos->vcpu_count; i++) {
+		struct vcpu *t = sos->vcpus[i];
+
+		if (t == NULL || !icr_targets(v, t, lo, sos_icr_hi[v->id]))
+			continue;
+		if (mode == ICR_MODE_INIT) {
+			vcpu_make_request(t, VCPU_REQ_INIT);
+		} else {
+			t->sipi_vector = (uint8_t)lo;
+			vcpu_make_request(t, VCPU_REQ_SIPI);
+		}
+	}
+}
+
+static int sos_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val)
+{
+	uint32_t off = (uint32_t)(gpa - sos_lapic_base);
+
+	if (gpa < sos_lapic_base || gpa >= sos_lapic_base + PAGE_SIZE)
+		return -ENOENT;
+	/* xAPIC registers are 32 bits wide at 16-byte strides (SDM §11.4.1);
+	 * other accesses have undefined results: reads give 0, writes vanish. */
+	if (size != 4 || (off & 0xF) != 0) {
+		if (!write)
+			*val = 0;
+		return 0;
+	}
+	if (!write) {
+		*val = lapic_read(off);
+		return 0;
+	}
+	if (off == LAPIC_REG_ICR_HI) {
+		sos_icr_hi[v->id] = (uint32_t)*val;
+		lapic_write(off, (uint32_t)*val);
+	} else if (off == LAPIC_REG_ICR_LO) {
+		uint32_t lo = (uint32_t)*val, mode = ICR_MODE(lo);
+
+		if (mode == ICR_MODE_INIT || mode == ICR_MODE_STARTUP)
+			sos_emulate_init_sipi(v, lo);
+		else	/* high word again: the hypervisor may have sent an IPI since */
+			lapic_send_icr(sos_icr_hi[v->id] >> 24, lo);
+	} else {
+		lapic_write(off, (uint32_t)*val);
+	}
+	return 0;
+}
+
 static const struct vm_ops sos_ops = {
 	.pio = sos_pio,
+	.mmio = sos_mmio,
 };
 
 static void io_intercept(struct vm *vm, uint16_t port, unsigned count)
@@ -193,6 +290,10 @@ static int build_identity_ept(struct vm *vm)
 			continue;
 		ret = vm_map(vm, b, b, e - b, rwx | PGT_MT_WB);
 	}
+	/* The LAPIC page read-only: writes exit to sos_mmio(). */
+	sos_lapic_base = rdmsr(MSR_IA32_APIC_BASE) & 0xFFFFFF000ULL;
+	if (ret == 0)
+		ret = vm_map(vm, sos_lapic_base, sos_lapic_base, PAGE_SIZE, PGT_R | PGT_MT_UC);
 	return ret;
 }
 
@@ -316,9 +417,7 @@ void service_vm_run_vcpu(void)
 		st.gdt_limit = 0x1F;
 	} else {
 		/* Parked in HLT with interrupts off, as a CPU that has not been
-		 * started yet: the INIT of Linux's INIT-SIPI-SIPI exits (SDM §26.2),
-		 * then the vCPU waits for the SIPI.  (Starting in wait-for-SIPI
-		 * instead leaves that INIT pending, to strike after the SIPI.) */
+		 * started yet, until Linux's emulated INIT-SIPI-SIPI reaches it. */
 		vcpu_boot_state_sipi(&st, 0);
 		st.activity = VCPU_ACTIVITY_HLT;
 	}
@@ -330,6 +429,7 @@ void service_vm_run_vcpu(void)
 		pr_err("pcpu%u: cannot create the Service VM vCPU", this_cpu_id());
 		return;
 	}
+	v->wait_sipi = v->id != 0;
 	pr_info("pcpu%u: running Service VM vCPU %u", this_cpu_id(), v->id);
 	if (v->id == 0) {
 		/* Under Bochs with clock sync=none the TSC counts instructions. */

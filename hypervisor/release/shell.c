@@ -2,6 +2,7 @@
 /* Release builds have no shell: the console only carries log output. */
 #include <common/shell.h>
 #include <lib/errno.h>
+#include <arch/x86/cpu.h>
 
 void shell_poll(void)
 {
@@ -10,4 +11,9 @@ void shell_poll(void)
 int shell_exec(char *line)
 {
 	return -ENOSYS;
+}
+
+void shell_idle(void)
+{
+	cpu_dead();
 }

@@ -126,6 +126,15 @@ static void madt_walk(const uint8_t *madt, struct acpi_platform *plat)
 	}
 }
 
+/* A copy of the last successful parse, for readers such as the debug shell. */
+static struct acpi_platform parsed_platform;
+static bool platform_parsed;
+
+const struct acpi_platform *acpi_platform_get(void)
+{
+	return platform_parsed ? &parsed_platform : NULL;
+}
+
 int acpi_parse(const uint8_t *rsdp_copy, boot_p2v_fn p2v, struct acpi_platform *plat)
 {
 	const uint8_t *rsdp = NULL, *root;
@@ -161,5 +170,9 @@ int acpi_parse(const uint8_t *rsdp_copy, boot_p2v_fn p2v, struct acpi_platform *
 			plat->dmar_pa = pa;
 		}
 	}
-	return plat->madt_pa != 0 ? 0 : -ENOENT;
+	if (plat->madt_pa == 0)
+		return -ENOENT;
+	parsed_platform = *plat;
+	platform_parsed = true;
+	return 0;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-CPU GDT and TSS, the shared IDT, and the fatal-exception report.
+ * Per-CPU GDT and TSS, the shared IDT, per-pCPU interrupt counts and the
+ * fatal-exception report.
  * Descriptor formats: SDM Vol. 3 §3.4.5 (segment), §7.2.3 (64-bit TSS),
  * §6.14.1 (64-bit IDT gate).
  */
 #define pr_fmt(fmt) "trap: " fmt
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/trap.h>
+#include <arch/x86/irq_stats.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/msr.h>
 #include <common/log.h>
@@ -31,7 +33,7 @@ struct desc_ptr {
 } __attribute__((packed));
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-extern const uint64_t trap_stubs[33];
+extern const uint64_t trap_stubs[IRQ_NR_VECTORS];
 extern char hv_image_start[], hv_image_end[];
 
 static const char *const trap_names[32] = {
@@ -42,6 +44,51 @@ static const char *const trap_names[32] = {
 	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
 	"#VE virtualization", "#CP control protection",
 };
+
+#define NMI_VECTOR	2U
+#define SPURIOUS_VECTOR	0xFFU	/* programmed into the LAPIC SVR by lapic_init() */
+
+/*
+ * Plain per-pCPU counters: each pCPU only writes its own row, so no atomics
+ * are needed; a reader on another pCPU may see a count one behind.
+ */
+static uint64_t root_counts[MAX_PCPUS][IRQ_NR_VECTORS];
+static uint64_t exit_counts[MAX_PCPUS][IRQ_NR_VECTORS];
+
+const char *irq_vector_name(uint32_t vector)
+{
+	if (vector == NMI_VECTOR)
+		return "NMI (counted, resumed)";
+	if (vector == SPURIOUS_VECTOR)
+		return "LAPIC spurious (counted, resumed)";
+	if (vector < 32)
+		return trap_names[vector] != NULL ? trap_names[vector] : "reserved exception";
+	if (vector < IRQ_NR_VECTORS)
+		return "unexpected interrupt (fatal)";
+	return "";
+}
+
+uint64_t irq_root_count(uint32_t cpu, uint32_t vector)
+{
+	if (cpu >= MAX_PCPUS || vector >= IRQ_NR_VECTORS)
+		return 0;
+	return __atomic_load_n(&root_counts[cpu][vector], __ATOMIC_RELAXED);
+}
+
+void irq_note_exit(uint32_t vector)
+{
+	uint32_t cpu = this_cpu_id();
+
+	if (cpu < MAX_PCPUS && vector < IRQ_NR_VECTORS)
+		exit_counts[cpu][vector]++;
+}
+
+uint64_t irq_exit_count(uint32_t cpu, uint32_t vector)
+{
+	if (cpu >= MAX_PCPUS || vector >= IRQ_NR_VECTORS)
+		return 0;
+	return __atomic_load_n(&exit_counts[cpu][vector], __ATOMIC_RELAXED);
+}
 
 static void set_gate(unsigned vec, uint64_t handler, uint8_t ist)
 {
@@ -54,11 +101,10 @@ static void set_gate(unsigned vec, uint64_t handler, uint8_t ist)
 	idt[vec].rsvd = 0;
 }
 
+/* NMI, #DF and #MC run on the IST stack: they may arrive with a bad RSP. */
 void idt_init(void)
 {
-	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, trap_stubs[32], 0);
-	for (unsigned v = 0; v < 32; v++)
+	for (unsigned v = 0; v < IRQ_NR_VECTORS; v++)
 		set_gate(v, trap_stubs[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
 }
 
@@ -125,11 +171,24 @@ void dump_stack(uint64_t rbp)
 	}
 }
 
+/*
+ * Every vector lands here (SDM Vol. 3 §6.12).  The hypervisor runs with
+ * interrupts disabled in VMX root, so anything but an NMI or a LAPIC
+ * spurious interrupt is a bug and stops the pCPU with a report.  An NMI in
+ * VMX root (NMIs arriving in a guest cause VM exits instead) and a spurious
+ * interrupt (SDM §10.9: no EOI) are counted and resumed; nothing may be
+ * printed for them, as they can interrupt a printk holding the log lock.
+ */
 void trap_handler(struct trap_frame *f)
 {
 	const char *name = f->vector < 32 && trap_names[f->vector] ? trap_names[f->vector] :
 			   "unexpected interrupt";
 	uint32_t cpu = this_cpu()->self == this_cpu() ? this_cpu_id() : 0;
+
+	if (cpu < MAX_PCPUS && f->vector < IRQ_NR_VECTORS)
+		root_counts[cpu][f->vector]++;
+	if (f->vector == NMI_VECTOR || f->vector == SPURIOUS_VECTOR)
+		return;
 
 	printk(LOG_ERR, "\nPANIC: pcpu%u: exception %lu (%s), error code %#lx\n",
 	       cpu, f->vector, name, f->error_code);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Exception entry stubs.  Each pushes a dummy error code where the CPU does
- * not (SDM Vol. 3 §6.13), then the vector, then all general registers, and
- * calls trap_handler(struct trap_frame *).
+ * Interrupt and exception entry stubs, one per vector.  Each pushes a dummy
+ * error code where the CPU does not (SDM Vol. 3 §6.13), then the vector, then
+ * all general registers, and calls trap_handler(struct trap_frame *).  One
+ * stub per vector (rather than one shared "unexpected" stub) lets the handler
+ * count and name the vector that really fired.
  */
 	.text
 .macro TRAP_NOERR vec
@@ -51,8 +53,19 @@ TRAP_NOERR 28
 TRAP_ERR   29
 TRAP_ERR   30
 TRAP_NOERR 31
-/* any other vector: spurious or unexpected interrupt */
-TRAP_NOERR 255
+/* vectors 32-255: external, IPI or spurious interrupts, never with an error code */
+	.altmacro
+.macro IRQ_STUBS from, to
+	TRAP_NOERR \from
+	.if \to-\from
+	IRQ_STUBS %(\from+1), \to
+	.endif
+.endm
+	IRQ_STUBS 32, 95
+	IRQ_STUBS 96, 159
+	IRQ_STUBS 160, 223
+	IRQ_STUBS 224, 255
+	.noaltmacro
 
 trap_common:
 	pushq	%rax
@@ -95,6 +108,16 @@ trap_common:
 	.align 8
 	.globl trap_stubs
 trap_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,255
-	.quad trap_stub_\v
-	.endr
+	/* trap_stubs[v] = entry of vector v, for all 256 vectors */
+	.altmacro
+.macro STUB_ADDRS from, to
+	.quad trap_stub_\from
+	.if \to-\from
+	STUB_ADDRS %(\from+1), \to
+	.endif
+.endm
+	STUB_ADDRS 0, 63
+	STUB_ADDRS 64, 127
+	STUB_ADDRS 128, 191
+	STUB_ADDRS 192, 255
+	.noaltmacro

@@ -35,14 +35,14 @@ static volatile uint32_t *xapic_reg(uint32_t off)
 	return (volatile uint32_t *)(uintptr_t)(base + off);
 }
 
-static uint32_t lapic_read(uint32_t off)
+uint32_t lapic_read(uint32_t off)
 {
 	if (is_x2apic())
 		return (uint32_t)rdmsr(MSR_IA32_X2APIC_BASE + (off >> 4));
 	return *xapic_reg(off);
 }
 
-static void lapic_write(uint32_t off, uint32_t v)
+void lapic_write(uint32_t off, uint32_t v)
 {
 	if (is_x2apic())
 		wrmsr(MSR_IA32_X2APIC_BASE + (off >> 4), v);
@@ -50,7 +50,7 @@ static void lapic_write(uint32_t off, uint32_t v)
 		*xapic_reg(off) = v;
 }
 
-static void lapic_send_icr(uint32_t apic_id, uint32_t lo)
+void lapic_send_icr(uint32_t apic_id, uint32_t lo)
 {
 	if (is_x2apic()) {
 		wrmsr(MSR_IA32_X2APIC_BASE + (LAPIC_ICR_LO >> 4), ((uint64_t)apic_id << 32) | lo);

@@ -12,9 +12,17 @@
 void shell_poll(void);
 
 /**
- * Run one command line and write its output through printk.
- * @return 0, or -EINVAL for an unknown command or bad arguments (usage printed).
+ * Run one command line (split in place at blanks) and write its output to
+ * the console.
+ * @return 0, or -EINVAL for an unknown command or bad or extra arguments
+ *         (one line of usage printed); -ENOSYS in release builds.
  */
 int shell_exec(char *line);
+
+/**
+ * The idle loop of a pCPU with nothing left to run: poll the console shell
+ * for ever.  Release builds, which have no shell, halt the pCPU instead.
+ */
+void shell_idle(void) __attribute__((noreturn));
 
 #endif /* COMMON_SHELL_H */

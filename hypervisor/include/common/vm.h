@@ -54,6 +54,12 @@ struct vcpu;
 struct vm_ops {
 	/** Port I/O not handled inside the hypervisor. @return 0, or -errno to stop the VM. */
 	int (*pio)(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val);
+	/**
+	 * Emulated MMIO (an EPT violation the VM's memory map leaves to the
+	 * hypervisor): read or write @p size bytes at @p gpa.
+	 * @return 0; -ENOENT if @p gpa is not emulated; or -errno to stop the vCPU.
+	 */
+	int (*mmio)(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val);
 	/** HLT: return 0 to resume after it. */
 	int (*hlt)(struct vcpu *v);
 	/** Test hypercall HC_TEST_BENCH: a benchmark result from the guest. */
@@ -74,7 +80,14 @@ struct vcpu {
 	uint32_t traced;		/* exits logged so far (option trace_exits) */
 	uint32_t tick_period;		/* VMX-preemption timer reload; 0 = off */
 	uint64_t exit_count[EXIT_REASON_MAX];
+	/** Work for this vCPU's pCPU, set by others (VCPU_REQ_*), done before entry. */
+	uint32_t requests;
+	uint8_t sipi_vector;		/* with VCPU_REQ_SIPI */
+	bool wait_sipi;			/* INIT received, no SIPI yet */
 };
+
+#define VCPU_REQ_INIT	(1U << 0)	/* an emulated INIT IPI */
+#define VCPU_REQ_SIPI	(1U << 1)	/* an emulated STARTUP IPI (sipi_vector) */
 
 struct vm {
 	uint16_t id;
@@ -137,6 +150,12 @@ void vcpu_skip_instruction(struct vcpu *v);
 
 /** Queue a hardware exception for the next VM entry. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uint32_t errcode);
+
+/** Post a request (VCPU_REQ_*) to a vCPU; it is handled before its next entry. */
+void vcpu_make_request(struct vcpu *v, uint32_t req);
+
+/** Act on posted requests (runs on the vCPU's pCPU with its VMCS loaded). */
+void vcpu_handle_requests(struct vcpu *v);
 
 /** Log the first this-many exits of every vCPU (option trace_exits=N). */
 extern uint32_t vmexit_trace_limit;

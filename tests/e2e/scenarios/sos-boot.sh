@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
-DESC="GRUB -> hypervisor -> Debian kernel as the Service VM on 1 pCPU; its /init checks CPUs, the ACRN CPUID leaves, the timer, a disk, the NIC, the upcall function and the hidden hypervisor UART"
-CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=1200
+DESC="GRUB -> hypervisor -> Debian kernel as the Service VM on 2 pCPUs (APs started by emulated INIT/SIPI); its /init checks CPUs, the ACRN CPUID leaves, the timer, a disk, the NIC, the upcall function and the hidden hypervisor UART"
+CPU_MODEL=corei7_skylake_x ; CPUS=2 ; MEGS=1024 ; TIMEOUT=1200
 HV_CMDLINE="console=com2"
-MODULES=( "build/kernel/vmlinuz|console=ttyS0,115200 quiet panic=-1 e2e.cpus=1" "$SCEN_DIR/initrd.img|initrd" )
+MODULES=( "build/kernel/vmlinuz|console=ttyS0,115200 quiet panic=-1 e2e.cpus=2" "$SCEN_DIR/initrd.img|initrd" )
 EXPECT=( '^sos-boot: reached /init' '^sos-check: cpus ok' '^sos-check: cpuid ok' '^sos-check: timer ok'
          '^sos-check: disk ok' '^sos-check: nic ok' '^sos-check: upcall-function ok'
          '^sos-check: hv-uart-hidden ok' '^sos-boot: done'
-         'sos: pcpu0: running Service VM vCPU 0' )
+         'sos: pcpu0: running Service VM vCPU 0' 'vCPU 1: started by SIPI at 0x[0-9a-f]+' )
 FAIL_ON='sos-check: [a-z-]+ FAIL|Kernel panic|PANIC|VM entry failed|Triple fault|triple fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0

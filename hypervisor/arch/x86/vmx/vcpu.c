@@ -288,10 +288,17 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uin
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
+void vcpu_make_request(struct vcpu *v, uint32_t req)
+{
+	__atomic_fetch_or(&v->requests, req, __ATOMIC_RELEASE);
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	this_cpu()->current_vcpu = v;
 	while (!v->stopped) {
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) != 0)
+			vcpu_handle_requests(v);
 		if (vmx_vmrun(&v->regs, v->launched) != 0) {
 			pr_err("VM %s vCPU %u: VM entry failed, VM-instruction error %lu",
 			       v->vm->name, v->id, vmcs_read(VMCS_VM_INSTR_ERROR));

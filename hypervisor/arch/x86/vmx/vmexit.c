@@ -11,6 +11,7 @@
 #include <arch/x86/vmx/vmx.h>
 #include <arch/x86/guest/vcpuid.h>
 #include <arch/x86/guest/vmsr.h>
+#include <arch/x86/guest/mmio_emul.h>
 #include <arch/x86/cpu.h>
 #include <lib/errno.h>
 #include <lib/util.h>
@@ -95,6 +96,11 @@ static int handle_triple_fault(struct vcpu *v)
 
 static int handle_ept_violation(struct vcpu *v)
 {
+	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	int ret = mmio_emulate(v, vmcs_read(VMCS_GUEST_PHYS_ADDR), (q & 2) != 0);
+
+	if (ret != -ENOENT)
+		return ret;
 	pr_err("VM %s vCPU %u: EPT violation at GPA %#lx (qualification %#lx) RIP %#lx",
 	       v->vm->name, v->id, vmcs_read(VMCS_GUEST_PHYS_ADDR),
 	       vmcs_read(VMCS_EXIT_QUALIFICATION), vmcs_read(VMCS_GUEST_RIP));
@@ -216,7 +222,6 @@ static int handle_invd(struct vcpu *v)
 	return 0;
 }
 
-/* INIT and SIPI (SDM §26.2, §8.4): park the vCPU, then start it in real mode. */
 /* Start the vCPU in real mode as a STARTUP IPI with this vector does. */
 static void vcpu_start_at(struct vcpu *v, uint8_t vector)
 {
@@ -227,22 +232,48 @@ static void vcpu_start_at(struct vcpu *v, uint8_t vector)
 }
 
 /*
- * INIT and SIPI (SDM §26.2, §8.4): INIT parks the vCPU in wait-for-SIPI, the
- * SIPI starts it in real mode at vector << 12.
- *
- * Under Bochs 2.7 a physical INIT that reaches a CPU in VMX non-root stays
- * pending after the INIT VM exit (the emulator skips the reset that would
- * clear it), so it strikes again at every entry once the vCPU runs: a
- * Service VM that owns the physical LAPIC cannot start its APs there.  The
- * fix is the virtual LAPIC, where the hypervisor emulates the ICR and no
- * physical INIT is ever sent (doc/hypervisor.md).
+ * Park the vCPU as INIT leaves a processor: waiting for a SIPI (SDM §8.4.1).
+ * The VMCS wait-for-SIPI activity state is not used: in it the preemption
+ * timer stops (SDM §26.5.1) and only a physical SIPI would end it, while
+ * the hypervisor emulates the SIPI.  HLT with interrupts disabled waits the
+ * same way and keeps the hypervisor tick running.
  */
-static int handle_init(struct vcpu *v)
+static void vcpu_park(struct vcpu *v)
 {
-	vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_WAIT_SIPI);
+	struct vcpu_boot_state st;
+
+	vcpu_boot_state_sipi(&st, 0);
+	st.activity = VCPU_ACTIVITY_HLT;
+	vcpu_load_state(v, &st);
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	v->wait_sipi = true;
+}
+
+void vcpu_handle_requests(struct vcpu *v)
+{
+	uint32_t req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQ_REL);
+
+	if (req & VCPU_REQ_INIT)
+		vcpu_park(v);
+	/* A SIPI only acts on a processor waiting for one (SDM §8.4.4.1). */
+	if ((req & VCPU_REQ_SIPI) && v->wait_sipi) {
+		v->wait_sipi = false;
+		vcpu_start_at(v, v->sipi_vector);
+		pr_info("VM %s vCPU %u: started by SIPI at %#x", v->vm->name, v->id,
+			(uint32_t)v->sipi_vector << 12);
+	}
+}
+
+/*
+ * A physical INIT reached the vCPU (SDM §26.2).  With the LAPIC's ICR
+ * emulated no guest sends one; Bochs 2.7 also keeps a physical INIT
+ * pending after the exit, so it would strike again at every entry.
+ */
+static int handle_init(struct vcpu *v)
+{
+	vcpu_park(v);
 	return 0;
 }
 
@@ -250,6 +281,7 @@ static int handle_sipi(struct vcpu *v)
 {
 	uint8_t vector = (uint8_t)vmcs_read(VMCS_EXIT_QUALIFICATION);
 
+	v->wait_sipi = false;
 	vcpu_start_at(v, vector);
 	pr_info("VM %s vCPU %u: started by SIPI at %#x", v->vm->name, v->id, (uint32_t)vector << 12);
 	return 0;

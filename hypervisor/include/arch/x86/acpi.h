@@ -41,4 +41,11 @@ bool acpi_checksum_ok(const void *p, size_t len);
  */
 int acpi_parse(const uint8_t *rsdp_copy, boot_p2v_fn p2v, struct acpi_platform *plat);
 
+/**
+ * The platform found by the last successful acpi_parse() (a copy: valid even
+ * when the caller's structure goes away), for readers such as the shell.
+ * @return NULL until acpi_parse() has succeeded once.
+ */
+const struct acpi_platform *acpi_platform_get(void);
+
 #endif /* ARCH_X86_ACPI_H */

@@ -12,6 +12,18 @@
 /** Enable this CPU's local APIC (software enable, LVTs masked). */
 void lapic_init(void);
 
+/** Read a LAPIC register by its xAPIC offset (x2APIC mode: the matching MSR). */
+uint32_t lapic_read(uint32_t off);
+
+/** Write a LAPIC register by its xAPIC offset (x2APIC mode: the matching MSR). */
+void lapic_write(uint32_t off, uint32_t v);
+
+/**
+ * Send an IPI: destination APIC ID (ignored with a shorthand) and the low
+ * ICR word, written as one unit, then wait for the send to complete.
+ */
+void lapic_send_icr(uint32_t apic_id, uint32_t lo);
+
 /** This CPU's APIC ID. */
 uint32_t lapic_id(void);
 

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file mmio_emul.h
+ * Completing a guest access that hit emulated MMIO (an EPT violation on a
+ * page the hypervisor keeps unmapped or read-only): fetch the instruction at
+ * the guest RIP through the guest's page tables, decode and emulate it with
+ * the instr_emul library, and reach the device through the VM's mmio hook.
+ */
+#ifndef ARCH_X86_GUEST_MMIO_EMUL_H
+#define ARCH_X86_GUEST_MMIO_EMUL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vcpu;
+
+/**
+ * Emulate the instruction that caused an EPT violation at @p gpa.  On
+ * success the guest registers and RIP are updated.
+ * @return 0; -ENOENT if the VM's mmio hook does not claim @p gpa; or
+ *         another negative errno (the instruction could not be fetched or
+ *         is not emulated).
+ */
+int mmio_emulate(struct vcpu *v, uint64_t gpa, bool is_write);
+
+/** Translate a guest linear address of the current vCPU. @return 0 or -errno. */
+int vcpu_gla2gpa(struct vcpu *v, uint64_t gla, uint64_t *gpa);
+
+#endif /* ARCH_X86_GUEST_MMIO_EMUL_H */
