@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The hypervisor shell on its console UART.  Input is polled from the
- * periodic hypervisor tick; a command runs when its line is complete.
- * Every argument is checked: an unknown command or a bad argument prints
- * one line of usage.
+ * The hypervisor shell on its console UART.  Input is polled on pCPU 0,
+ * from the periodic hypervisor tick while a VM runs and from shell_idle()
+ * once nothing is left to run; a command runs when its line is complete.
+ * Every argument is checked: an unknown command, a bad or extra argument or
+ * an over-long line prints one line of usage or error, never more.
  */
 #include <common/shell.h>
 #include <common/console.h>
@@ -14,6 +15,7 @@
 #include <arch/x86/irq_stats.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/cpu.h>
+#include <arch/x86/timer.h>
 #include <arch/x86/vmx/vmx.h>
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -169,9 +171,10 @@ static int cmd_vcpu_dumpreg(int argc, char **argv)
 
 /*
  * The hypervisor runs on identity page tables whose leaves are write-back
- * (PAT index 0).  Device registers must be uncached (SDM Vol. 3 §11.3,
- * §11.12.3): set PCD and PWT in the leaf that maps pa, i.e. PAT index 3,
- * UC in both the power-up PAT and PGTABLE_IA32E_PAT.  Walking the live
+ * (PAT index 0).  Device registers must be uncached (SDM Vol. 3 §13.3
+ * memory types, §13.12.3 PAT selection): set PCD and PWT in the leaf that
+ * maps pa, i.e. PAT index 3, UC in both the power-up PAT and
+ * PGTABLE_IA32E_PAT.  Walking the live
  * tables from CR3 (§4.5) finds the leaf whatever its size; a 2 MiB leaf
  * over the IOAPIC only covers other chipset MMIO (HPET, TPM), for which UC
  * is right too.  Only this pCPU touches the page, so a local INVLPG is
@@ -237,7 +240,7 @@ static void dump_one_ioapic(const struct acpi_ioapic *a)
 		uint32_t lo = ioapic_read(io, IOAPIC_REG_RTE + 2U * pin);
 		uint32_t hi = ioapic_read(io, IOAPIC_REG_RTE + 2U * pin + 1U);
 
-		out("  %-3u %-4u %#04x %-7s %-5s %-4s %-5s %-4s %#04x    %s%s\n", pin,
+		out("  %-3u %-4u 0x%02x %-7s %-5s %-4s %-5s %-4s 0x%02x    %s%s\n", pin,
 		    a->gsi_base + pin, lo & 0xFFU, ioapic_delmode[(lo >> 8) & 7U],
 		    (lo & (1U << 11)) ? "log" : "phys", (lo & (1U << 13)) ? "low" : "high",
 		    (lo & (1U << 15)) ? "level" : "edge", (lo & (1U << 16)) ? "yes" : "no",
@@ -261,10 +264,19 @@ static int cmd_dump_ioapic(int argc, char **argv)
 
 /* ---- dump_irq ---------------------------------------------------------- */
 
+/* VM exits of every reason on a pCPU, in the shape of irq_root_count(). */
+static uint64_t vm_exit_count(uint32_t cpu, uint32_t unused)
+{
+	return cpu < MAX_PCPUS ? __atomic_load_n(&per_cpu_data[cpu].exits, __ATOMIC_RELAXED) : 0;
+}
+
+/* One row: the vector (none for vec >= IRQ_NR_VECTORS), what it is, a count per pCPU. */
 static void dump_irq_row(uint32_t vec, const char *what, uint64_t (*count)(uint32_t, uint32_t))
 {
 	char line[120];
-	int n = hv_snprintf(line, sizeof(line), "  %#04x %-34s", vec, what);
+	int n = vec < IRQ_NR_VECTORS ?
+		hv_snprintf(line, sizeof(line), "  0x%02x %-34s", vec, what) :
+		hv_snprintf(line, sizeof(line), "  %-39s", what);
 
 	for (uint32_t cpu = 0; cpu < pcpu_count && cpu < MAX_PCPUS && n > 0 &&
 	     (size_t)n < sizeof(line); cpu++)
@@ -294,6 +306,7 @@ static int cmd_dump_irq(int argc, char **argv)
 {
 	uint64_t nonzero;
 
+	out("IDT of all pCPUs: exceptions 0x00-0x1f stop the pCPU, except NMI; 0xff is spurious\n");
 	dump_irq_header("IDT vectors fired in VMX root");
 	for (uint32_t vec = 0; vec < IRQ_NR_VECTORS; vec++) {
 		nonzero = 0;
@@ -311,9 +324,7 @@ static int cmd_dump_irq(int argc, char **argv)
 		if (nonzero != 0)
 			dump_irq_row(vec, vec == 2 ? "NMI" : "external interrupt", irq_exit_count);
 	}
-	dump_irq_header("VM exits, all reasons");
-	for (uint32_t cpu = 0; cpu < pcpu_count && cpu < MAX_PCPUS; cpu++)
-		out("  pcpu%u: %lu\n", cpu, per_cpu_data[cpu].exits);
+	dump_irq_row(IRQ_NR_VECTORS, "VM exits, all reasons", vm_exit_count);
 	return 0;
 }
 
@@ -351,12 +362,23 @@ static int cmd_logdump(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Reset control register 0xCF9 (PIIX3/ICH: bit 1 hard reset, bit 2 does
+ * it), then, only if the platform is still running 100 ms later, the 8042
+ * keyboard controller's pulse-reset command (0xFE to port 0x64), for
+ * chipsets without 0xCF9.  The console is flushed first: the reset drops
+ * whatever the UART still holds.
+ */
 static int cmd_reboot(int argc, char **argv)
 {
 	out("resetting the platform\n");
+	console_flush();
 	outb(0xCF9, 0x02);
 	outb(0xCF9, 0x06);
+	udelay(100000);
 	outb(0x64, 0xFE);
+	udelay(100000);
+	out("reset failed\n");
 	return 0;
 }
 

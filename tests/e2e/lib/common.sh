@@ -10,6 +10,7 @@ E2E_BUILD=${E2E_BUILD:-${BUILD:-$E2E_TOP/build}/e2e}
 E2E_SCENARIOS=$E2E_TOP/tests/e2e/scenarios
 E2E_POLL=${E2E_POLL:-0.5}
 E2E_BOCHS_PID=
+E2E_PEER_PID=
 
 # e2e_scenario_names: every scenario file's name, sorted.
 e2e_scenario_names() {
@@ -40,6 +41,7 @@ e2e_defaults() {
   WATCH="com1 com2 e9"
   CHECK=1 BENCH=0 UNTIL_EXIT=0 EXPECT_FAIL=""
   BOCHS_EXTRA=""
+  HV_SHELL=() HV_SHELL_COM="" HV_SHELL_PROMPT='ACRN:\\>' HV_SHELL_TIMEOUT=30
   unset -f prepare 2>/dev/null || true
 }
 
@@ -131,10 +133,11 @@ e2e_is_bochs() {
   [ "$comm" = bochs ] || [ "$comm" = bochs-bin ]
 }
 
-# e2e_bochs_stop: stop the Bochs this shell started (TERM, then KILL after 2 s) and reap it.
+# e2e_bochs_stop: stop the Bochs this shell started (TERM, then KILL after 2 s) and reap it,
+# then its serial peer, if any.
 e2e_bochs_stop() {
   local pid=$E2E_BOCHS_PID i
-  [ -n "$pid" ] || return 0
+  [ -n "$pid" ] || { e2e_peer_stop; return 0; }
   if e2e_is_bochs "$pid"; then
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 20); do e2e_is_bochs "$pid" || break; sleep 0.1; done
@@ -143,6 +146,86 @@ e2e_bochs_stop() {
   wait "$pid" 2>/dev/null
   E2E_BOCHS_PID=
   [ -z "${SCEN_DIR:-}" ] || rm -f "$SCEN_DIR/bochs.pid"
+  e2e_peer_stop
+  return 0
+}
+
+# e2e_shell_com: the COM port (com1/com2) of the hypervisor console that HV_SHELL types into:
+# HV_SHELL_COM, else the console=comN option of HV_CMDLINE, else com2 (the hypervisor's default).
+e2e_shell_com() {
+  if [ -n "$HV_SHELL_COM" ]; then echo "$HV_SHELL_COM"; return; fi
+  case " $HV_CMDLINE " in
+    *' console=com1 '*) echo com1 ;;
+    *) echo com2 ;;
+  esac
+}
+
+# e2e_peer_start DIR COM: start lib/serial_peer.py as the socket peer of port COM: it logs what
+# Bochs sends to DIR/COM.log and types the HV_SHELL entries; results in DIR/shell.results.
+# Sets E2E_PEER_PID and E2E_PEER_OPT (the bochsrc option list for that port); on failure
+# returns 1 with the reason in E2E_PEER_ERR.
+e2e_peer_start() {
+  local dir=$1 com=$2 e w port='' i scale args=()
+  E2E_PEER_OPT='' E2E_PEER_ERR=''
+  case $com in com1|com2) ;; *) E2E_PEER_ERR="HV_SHELL_COM must be com1 or com2, not '$com'"; return 1 ;; esac
+  : > "$dir/shell.script"
+  for e in "${HV_SHELL[@]}"; do
+    case $e in *$'\n'*) E2E_PEER_ERR="HV_SHELL entry with a newline"; return 1 ;; esac
+    printf '%s\n' "$e" >> "$dir/shell.script"
+  done
+  for w in $(e2e_watch_files "$dir"); do
+    [ "$w" = "$dir/$com.log" ] || args+=(--watch "$w")
+  done
+  case $HV_SHELL_TIMEOUT in ''|*[!0-9]*) E2E_PEER_ERR="bad HV_SHELL_TIMEOUT '$HV_SHELL_TIMEOUT'"; return 1 ;; esac
+  scale=${E2E_TIMEOUT_SCALE:-100}
+  case $scale in ''|*[!0-9]*) scale=100 ;; esac
+  : > "$dir/shell.results"
+  python3 "$E2E_TOP/tests/e2e/lib/serial_peer.py" --log "$dir/$com.log" \
+    --port-file "$dir/shell.port" --script "$dir/shell.script" --results "$dir/shell.results" \
+    --name "$SCEN_NAME" --prompt "$HV_SHELL_PROMPT" \
+    --timeout "$(( HV_SHELL_TIMEOUT * scale / 100 ))" "${args[@]}" \
+    </dev/null >"$dir/shell-peer.log" 2>&1 &
+  E2E_PEER_PID=$!
+  for i in $(seq 100); do
+    [ -s "$dir/shell.port" ] && break
+    kill -0 "$E2E_PEER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  read -r port 2>/dev/null < "$dir/shell.port"
+  case $port in
+    ''|*[!0-9]*) E2E_PEER_ERR="serial peer did not start: $(tail -n1 "$dir/shell-peer.log")"
+                 e2e_peer_stop; return 1 ;;
+  esac
+  E2E_PEER_OPT="enabled=1, mode=socket-client, dev=127.0.0.1:$port"
+}
+
+# e2e_peer_stop: let the serial peer drain and exit (it ends when Bochs closes its socket),
+# then reap it; KILL after 3 s.
+e2e_peer_stop() {
+  local pid=$E2E_PEER_PID i
+  [ -n "$pid" ] || return 0
+  for i in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  E2E_PEER_PID=
+  return 0
+}
+
+# e2e_shell_judge DIR FINAL: with HV_SHELL entries, turn a pass of e2e_judge into running
+# (commands still pending) or fail (a command failed, or still pending when FINAL=1).
+e2e_shell_judge() {
+  local dir=$1 final=$2 n ndone line
+  n=${#HV_SHELL[@]}
+  [ "$n" -gt 0 ] && [ "$E2E_VERDICT" = pass ] || return 0
+  ndone=$(grep -c -E '^(PASS|FAIL) ' "$dir/shell.results" 2>/dev/null)
+  ndone=${ndone:-0}
+  if [ "$ndone" -lt "$n" ]; then
+    E2E_VERDICT=running E2E_REASON="missing shell replies ($ndone of $n commands done)"
+    [ "$final" = 1 ] && E2E_VERDICT=fail
+    return 0
+  fi
+  line=$(grep -a -m1 '^FAIL ' "$dir/shell.results")
+  [ -z "$line" ] || E2E_VERDICT=fail E2E_REASON="${line#FAIL }"
   return 0
 }
 
@@ -203,6 +286,13 @@ e2e_judge() {
   if [ -n "$FAIL_ON" ]; then
     line=$(grep -a -h -E -m1 -- "$FAIL_ON" "${files[@]}" 2>/dev/null | head -n1 | tr -d '\r')
     if [ -n "$line" ]; then
+      # Bochs writes a COM log a character at a time: while it runs, give the matched line a
+      # moment to be complete, so the reason (which EXPECT_FAIL may match) holds all of it.
+      if [ "$final" != 1 ]; then
+        sleep "$E2E_POLL"
+        [[ " $WATCH " == *" e9 "* ]] && e2e_update_e9 "$dir"
+        line=$(grep -a -h -E -m1 -- "$FAIL_ON" "${files[@]}" 2>/dev/null | head -n1 | tr -d '\r')
+      fi
       E2E_VERDICT=fail E2E_REASON="matched '${line:0:160}'"
       return
     fi
@@ -244,7 +334,8 @@ e2e_run_one() {
     echo "FAIL $name (already running in another runner: Bochs pid $other; logs: $rel)"
     return 1
   fi
-  rm -f "$dir"/{com1,com2,e9}.log "$dir"/bochs.{out,err,log,pid} "$dir/boot.iso" "$dir/prepare.log" "$dir/prepare.env"
+  rm -f "$dir"/{com1,com2,e9}.log "$dir"/bochs.{out,err,log,pid} "$dir/boot.iso" "$dir/prepare.log" "$dir/prepare.env" \
+        "$dir"/shell.{script,port,results} "$dir/shell-peer.log"
   trap 'e2e_bochs_stop; exit 130' INT TERM
   trap 'e2e_bochs_stop' EXIT
   E2E_SEEN=()
@@ -263,8 +354,17 @@ e2e_run_one() {
   if [ -z "$verdict" ] && ! command -v bochs >/dev/null; then
     verdict=fail reason="bochs not installed (run misc/deps.sh)"
   fi
+  local com1opt='' com2opt=''
+  if [ -z "$verdict" ] && [ ${#HV_SHELL[@]} -gt 0 ]; then
+    # The hypervisor console goes to a socket peer that logs it and types the commands.
+    if e2e_peer_start "$dir" "$(e2e_shell_com)"; then
+      [ "$(e2e_shell_com)" = com1 ] && com1opt=$E2E_PEER_OPT || com2opt=$E2E_PEER_OPT
+    else
+      verdict=fail reason="shell: $E2E_PEER_ERR"
+    fi
+  fi
   if [ -z "$verdict" ]; then
-    e2e_render_bochsrc "$dir/bochsrc" "$dir/boot.iso" "$dir"
+    e2e_render_bochsrc "$dir/bochsrc" "$dir/boot.iso" "$dir" "$com1opt" "$com2opt"
     # E2E_TIMEOUT_SCALE (integer percent, default 100) stretches every TIMEOUT on a busy host.
     timeout=${E2E_TIMEOUT_SCALE:-100}
     case $timeout in ''|*[!0-9]*) timeout=100 ;; esac
@@ -276,16 +376,20 @@ e2e_run_one() {
       now=$(date +%s)
       if ! e2e_is_bochs "$E2E_BOCHS_PID"; then
         wait "$E2E_BOCHS_PID" 2>/dev/null
+        e2e_peer_stop		# the peer reports the commands it could not run, then exits
         e2e_judge "$dir" 1
+        e2e_shell_judge "$dir" 1
         [ "$E2E_VERDICT" = fail ] && [ "$E2E_REASON" != "${E2E_REASON#missing}" ] &&
           E2E_REASON="bochs exited$(e2e_bochs_exit_msg "$dir"), $E2E_REASON"
         break
       fi
       e2e_judge "$dir" 0
+      e2e_shell_judge "$dir" 0
       [ "$E2E_VERDICT" != running ] && break
       if [ $((now - start)) -ge "$timeout" ]; then
         e2e_bochs_stop
         e2e_judge "$dir" 1
+        e2e_shell_judge "$dir" 1
         [ "$E2E_VERDICT" = fail ] && [ "$E2E_REASON" != "${E2E_REASON#missing}" ] &&
           E2E_REASON="timeout after ${timeout}s, $E2E_REASON"
         # UNTIL_EXIT=1 promises that the guest ends the run itself: a hang at the end fails.
@@ -298,6 +402,15 @@ e2e_run_one() {
     verdict=$E2E_VERDICT reason=$E2E_REASON
   fi
   elapsed=$(( $(date +%s) - start ))
+  # One PASS/FAIL line per HV_SHELL entry, before the scenario's own line (indented in a
+  # negative scenario, whose failures are expected).
+  if [ ${#HV_SHELL[@]} -gt 0 ] && [ -s "$dir/shell.results" ]; then
+    if [ -n "$EXPECT_FAIL" ]; then
+      grep -a -E '^(PASS|FAIL) ' "$dir/shell.results" | sed 's/^/    /'
+    else
+      grep -a -E '^(PASS|FAIL) ' "$dir/shell.results"
+    fi
+  fi
   if [ -n "$EXPECT_FAIL" ]; then
     # Negative scenario: it passes when the run fails for the expected reason.
     if [ "$verdict" = fail ] && [[ $reason =~ $EXPECT_FAIL ]]; then
