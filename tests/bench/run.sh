@@ -8,6 +8,8 @@
 # Usage: tests/bench/run.sh [scenario...]
 # Environment: E2E_JOBS (parallel scenarios, default nproc), BENCH_DOC (default doc/performance.md).
 # Rows of scenarios that were not run, or failed, this time are kept from the previous table.
+# Derived rows (ratios, see bench_derived below) are recomputed from the merged table each time,
+# so re-running one side of a ratio updates it with the other side's stored value.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +23,7 @@ fi
 [ ${#names[@]} -gt 0 ] || { echo "bench: no BENCH=1 scenarios"; exit 0; }
 
 out=$(mktemp)
-trap 'rm -f "$out" "$out.rows" "$out.doc"' EXIT
+trap 'rm -f "$out" "$out.rows" "$out.all" "$out.doc"' EXIT
 "$top/tests/e2e/run.sh" "${names[@]}" | tee "$out"
 status=${PIPESTATUS[0]}
 
@@ -45,17 +47,76 @@ else
   echo "bench: no BENCH lines collected"
 fi
 
-# Previous rows of scenarios not re-measured now stay.
+# Derived figures, one per line: "NAME UNIT TERM [+|- TERM]... / TERM [+|- TERM]...", where
+# TERM is BENCHMARK@SCENARIO, a measured row: the quotient of the two sums, two decimals.
+# doc/performance.md explains each.
+bench_derived=(
+  # whole boot, power-on to the first instruction of /init: hypervisor vs. native
+  "sos_boot_ratio x boot_to_init_sos@sos-boot-bench / boot_to_init_native@native-boot-bench"
+  # kernel only, its entry to /init: BIOS + GRUB (grub-*-bench) and, under the hypervisor,
+  # hypervisor entry to first Service VM entry subtracted
+  "sos_kernel_ratio x boot_to_init_sos@sos-boot-bench - selftest_boot_tsc@grub-mb2-bench - hv_entry_to_sos_entry@sos-boot-bench / boot_to_init_native@native-boot-bench - grub_linux_kernel_entry@grub-linux-bench"
+)
+
+# Previous rows of scenarios not re-measured now stay; previous derived rows are dropped.
 old_rows=
 if [ -f "$doc" ]; then
+  dnames=" "
+  for d in "${bench_derived[@]}"; do dnames+="${d%% *} "; done
   old_rows=$(awk '/<!-- bench:begin -->/{f=1; next} /<!-- bench:end -->/{f=0} f && /^\| / && !/^\| benchmark / && !/^\|---/' "$doc" |
-    awk -F' [|] ' -v ran="$ran" '{ if (index(ran, " " $4 " ") == 0) print }')
+    awk -F' [|] ' -v ran="$ran" -v dn="$dnames" '{
+        name = $1; sub(/^[|] /, "", name)
+        if (index(ran, " " $4 " ") == 0 && index(dn, " " name " ") == 0) print }')
 fi
+{ [ -z "$old_rows" ] || printf '%s\n' "$old_rows"; cat "$out.rows"; } > "$out.all"
+
+# bench_value NAME SCENARIO < rows: the value of that row, empty when absent.
+bench_value() {
+  awk -F'|' -v n="$1" -v s="$2" '{
+      for (i = 2; i <= 6; i++) gsub(/^ +| +$/, "", $i)
+      if ($2 == n && $5 == s) v = $3
+    } END { if (v != "") print v }'
+}
+
+# bench_eval SPEC: the awk expression "(a - b) / (c)" of a derived figure's terms, from the
+# merged rows in $out.all; fails (message on stdout) when a term was never measured.
+bench_eval() {
+  local tok v expr="(" sign=""
+  for tok in "$@"; do
+    case $tok in
+      +|-) sign=$tok ;;
+      /) expr+=") / (" sign="" ;;
+      *@*)
+        v=$(bench_value "${tok%@*}" "${tok#*@}" < "$out.all")
+        [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "$tok not measured"; return 1; }
+        expr+="${sign:+ $sign }$v" sign="" ;;
+      *) echo "bad term '$tok'"; return 1 ;;
+    esac
+  done
+  echo "$expr)"
+}
+
+for d in "${bench_derived[@]}"; do
+  read -r dname dunit dspec <<< "$d"
+  # shellcheck disable=SC2086  # the spec is split into its terms on purpose
+  if ! expr=$(bench_eval $dspec); then
+    echo "bench: no $dname: $expr"
+    continue
+  fi
+  if ! val=$(awk "BEGIN { d = ${expr#*) / }; if (d <= 0) exit 1; printf \"%.2f\", $expr }"); then
+    echo "bench: no $dname: $expr is not a ratio"
+    continue
+  fi
+  scen=$(printf "%s\n" $dspec | sed -n "s/.*@//p" | awk "!seen[\$0]++" | paste -sd/)
+  echo "BENCH $dname $val $dunit = $expr"
+  printf '| %s | %s | %s | %s | %s |\n' "$dname" "$val" "$dunit" "$scen" "$today" >> "$out.all"
+done
+
 {
   echo "<!-- bench:begin -->"
   echo "| benchmark | value | unit | scenario | date |"
   echo "|---|---:|---|---|---|"
-  { [ -z "$old_rows" ] || printf '%s\n' "$old_rows"; cat "$out.rows"; } | LC_ALL=C sort -t'|' -k5,5 -k2,2
+  LC_ALL=C sort -t'|' -k5,5 -k2,2 "$out.all"
   echo "<!-- bench:end -->"
 } > "$out.doc"
 
