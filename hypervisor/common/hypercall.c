@@ -11,6 +11,7 @@
 #include <common/log.h>
 #include <arch/x86/vmx/vmx.h>
 #include <public/acrn_hypercall.h>
+#include <common/user_vm.h>
 #include <lib/errno.h>
 
 struct hc_api_version {
@@ -23,6 +24,49 @@ static int64_t hc_get_api_version(struct vcpu *v, uint64_t gpa)
 	struct hc_api_version ver = { ACRN_API_MAJOR, ACRN_API_MINOR };
 
 	return vm_copy_to_gpa(v->vm, gpa, &ver, sizeof(ver));
+}
+
+/* The User VM management calls (common/user_vm.c), under its lock. */
+static int64_t hc_vm_management(struct vcpu *v, uint64_t id, uint64_t a0, uint64_t a1)
+{
+	int64_t ret;
+
+	switch (id) {
+	case HC_SERVICE_VM_OFFLINE_CPU:
+		ret = hc_offline_cpu(v, a0);
+		break;
+	case HC_CREATE_VM:
+		ret = hc_create_vm(v, a0);
+		break;
+	case HC_DESTROY_VM:
+		ret = hc_destroy_vm(v, a0);
+		break;
+	case HC_START_VM:
+		ret = hc_start_vm(v, a0);
+		break;
+	case HC_PAUSE_VM:
+		ret = hc_pause_vm(v, a0);
+		break;
+	case HC_RESET_VM:
+		ret = hc_reset_vm(v, a0);
+		break;
+	case HC_SET_VCPU_REGS:
+		ret = hc_set_vcpu_regs(v, a0, a1);
+		break;
+	case HC_VM_SET_MEMORY_REGIONS:
+		ret = hc_set_memory_regions(v, a0);
+		break;
+	case HC_SET_IOREQ_BUFFER:
+		ret = hc_set_ioreq_buffer(v, a0, a1);
+		break;
+	case HC_NOTIFY_REQUEST_FINISH:
+		ret = hc_notify_request_finish(v, a0, a1);
+		break;
+	default:
+		ret = -ENOSYS;
+		break;
+	}
+	return ret;
 }
 
 void hypercall_handle(struct vcpu *v)
@@ -39,6 +83,17 @@ void hypercall_handle(struct vcpu *v)
 	}
 	if (!v->vm->privileged && !v->vm->test_hypercalls) {
 		ret = -EPERM;
+		goto out;
+	}
+	/* VM management: the Service VM only. */
+	if (id >= HC_SERVICE_VM_OFFLINE_CPU && id < HC_TEST_ECHO) {
+		if (!v->vm->privileged) {
+			ret = -EPERM;
+			goto out;
+		}
+		user_vm_lock();
+		ret = hc_vm_management(v, id, a0, a1);
+		user_vm_unlock();
 		goto out;
 	}
 	switch (id) {

@@ -19,6 +19,8 @@
 #include <common/console.h>
 #include <common/page_alloc.h>
 #include <common/log.h>
+#include <common/sched.h>
+#include <arch/x86/vmx/vmx.h>
 #include <boot/linux_loader.h>
 #include <arch/x86/guest/vmsr.h>
 #include <arch/x86/lapic.h>
@@ -53,6 +55,22 @@ static uint32_t sos_icr_hi[MAX_VCPUS_PER_VM];	/* each vCPU's last ICR high word 
 struct vm *service_vm(void)
 {
 	return sos;
+}
+
+bool service_vm_ram_ok(uint64_t gpa, uint64_t size)
+{
+	uint64_t end = gpa + size;
+
+	if (size == 0 || end < gpa)
+		return false;
+	/* The e820 is sorted and its RAM never covers the hypervisor (reserved). */
+	for (uint32_t i = 0; i < sos_e820_count; i++) {
+		const struct boot_mem_range *r = &sos_e820[i];
+
+		if (r->type == BOOT_MEM_RAM && gpa >= r->base && end <= r->base + r->len)
+			return true;
+	}
+	return false;
 }
 
 static const struct boot_module *find_module(const struct boot_info *bi, bool initrd)
@@ -246,9 +264,27 @@ static int sos_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uin
 	return 0;
 }
 
+/*
+ * HLT exits so that an idle Service VM vCPU can lend its pCPU to User VMs
+ * (shared scheduling).  The instruction is completed here: with a User VM
+ * vCPU runnable the Service VM vCPU yields; otherwise it re-enters in the
+ * HLT activity state and its next physical interrupt wakes it directly.
+ * The STI / MOV-SS blocking in force belonged to the HLT and ends with it.
+ */
+static int sos_hlt(struct vcpu *v)
+{
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~3ULL);
+	if (sched_uos_runnable(v->pcpu))
+		v->blocked |= VCPU_BLOCK_HALT;
+	else
+		vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_HLT);
+	return 0;
+}
+
 static const struct vm_ops sos_ops = {
 	.pio = sos_pio,
 	.mmio = sos_mmio,
+	.hlt = sos_hlt,
 };
 
 static void io_intercept(struct vm *vm, uint16_t port, unsigned count)
@@ -436,6 +472,6 @@ void service_vm_run_vcpu(void)
 		printk(LOG_ERR, "BENCH hv_entry_to_sos_entry %lu instructions\n",
 		       rdtsc() - hv_entry_tsc);
 	}
-	vcpu_run(v);
+	sched_loop(v);
 	pr_err("Service VM vCPU %u stopped: %s", v->id, v->stop_reason);
 }

@@ -36,6 +36,9 @@ void service_vm_upcall(void);
 /** TSC at hypervisor entry (bsp_main), for the boot-path benchmark. */
 extern uint64_t hv_entry_tsc;
 
+/** True when [gpa, gpa+size) lies inside one RAM range of the Service VM's e820. */
+bool service_vm_ram_ok(uint64_t gpa, uint64_t size);
+
 /** The Service VM, or NULL before it exists. */
 struct vm *service_vm(void);
 

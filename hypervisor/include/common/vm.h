@@ -50,6 +50,29 @@ struct vcpu_boot_state {
 
 struct vcpu;
 
+/** One guest access being emulated through the device model (IOREQ). */
+struct vcpu_io_access {
+	uint64_t addr;
+	uint64_t value;
+	uint8_t size;
+	bool write;
+};
+
+/**
+ * I/O emulation state of a vCPU.  An MMIO instruction may make two accesses
+ * (read-modify-write); each one completed by the device model is recorded
+ * in done[] and the instruction is emulated again, replaying them, until it
+ * finishes without a new access.
+ */
+struct vcpu_io {
+	uint32_t type;			/* ACRN_HC_IOREQ_TYPE_* of the access in flight */
+	struct vcpu_io_access cur;	/* the access in flight */
+	uint64_t fault_gpa;		/* MMIO: the EPT-violation address */
+	bool fault_write;
+	uint8_t n_done, replay;
+	struct vcpu_io_access done[2];
+};
+
 /** Behaviour that differs between kinds of VM (test VM, Service VM, User VM). */
 struct vm_ops {
 	/** Port I/O not handled inside the hypervisor. @return 0, or -errno to stop the VM. */
@@ -62,6 +85,10 @@ struct vm_ops {
 	int (*mmio)(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val);
 	/** HLT: return 0 to resume after it. */
 	int (*hlt)(struct vcpu *v);
+	/** The device model completed the vCPU's I/O request (VCPU_REQ_IOREQ_DONE). */
+	void (*ioreq_done)(struct vcpu *v);
+	/** A posted request this VM kind handles (VCPU_REQ_RESET). */
+	void (*request)(struct vcpu *v, uint32_t req);
 	/** Test hypercall HC_TEST_BENCH: a benchmark result from the guest. */
 	void (*bench)(struct vcpu *v, uint64_t id, uint64_t value);
 };
@@ -74,6 +101,7 @@ struct vcpu {
 	uint16_t vpid;
 	void *vmcs;
 	bool launched;
+	bool vmcs_ready;		/* vcpu_init_vmcs() done */
 	bool stopped;
 	const char *stop_reason;
 	uint64_t exits;
@@ -84,16 +112,44 @@ struct vcpu {
 	uint32_t requests;
 	uint8_t sipi_vector;		/* with VCPU_REQ_SIPI */
 	bool wait_sipi;			/* INIT received, no SIPI yet */
+	/** Why the vCPU may not enter the guest now (VCPU_BLOCK_*); 0 = runnable. */
+	uint32_t blocked;
+	/** Requests acknowledged by the vCPU's pCPU (VCPU_REQ_PAUSE, _RELEASE). */
+	uint32_t acked;
+	struct vcpu_io io;		/* the I/O request in flight (User VMs) */
+	bool queued;			/* on its pCPU's run queue (sched.c) */
+	bool yield;			/* leave the pCPU to another vCPU at the next exit */
+	bool halt_on_entry;		/* enter in the HLT activity state (idle Service VM) */
+	/** State VMX does not switch, kept here while another vCPU has the pCPU. */
+	struct {
+		uint64_t msrs[6];	/* STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX */
+		uint64_t xcr0;
+		bool saved;
+	} ctx;
+	void *xsave_area;		/* one page, XSAVE format */
 };
 
-#define VCPU_REQ_INIT	(1U << 0)	/* an emulated INIT IPI */
-#define VCPU_REQ_SIPI	(1U << 1)	/* an emulated STARTUP IPI (sipi_vector) */
+#define VCPU_REQ_INIT		(1U << 0)	/* an emulated INIT IPI */
+#define VCPU_REQ_SIPI		(1U << 1)	/* an emulated STARTUP IPI (sipi_vector) */
+#define VCPU_REQ_PAUSE		(1U << 2)	/* stop entering the guest; ack */
+#define VCPU_REQ_RESUME		(1U << 3)	/* undo VCPU_REQ_PAUSE */
+#define VCPU_REQ_RELEASE	(1U << 4)	/* VMCLEAR, leave the pCPU; ack */
+#define VCPU_REQ_IOREQ_DONE	(1U << 5)	/* the device model completed io */
+#define VCPU_REQ_FLUSH_EPT	(1U << 6)	/* the VM's EPT changed: INVEPT */
+#define VCPU_REQ_RESET		(1U << 7)	/* reload the VM's start state */
+#define VCPU_REQ_OFFLINE	(1U << 8)	/* Service VM vCPU: give up the pCPU */
+
+#define VCPU_BLOCK_PAUSED	(1U << 0)
+#define VCPU_BLOCK_IOREQ	(1U << 1)
+#define VCPU_BLOCK_HALT		(1U << 2)
+#define VCPU_BLOCK_OFFLINE	(1U << 3)
 
 struct vm {
 	uint16_t id;
 	char name[32];
 	bool privileged;		/* the Service VM */
 	bool test_hypercalls;		/* the built-in test guest */
+	bool user_vm;			/* created by HC_CREATE_VM (common/user_vm.c) */
 	bool hv_tick;			/* its vCPUs give the hypervisor periodic turns (10 ms) */
 	bool lapic_passthrough;		/* owns the physical LAPIC: no HLT or interrupt exits */
 	uint8_t *io_bitmap[2];		/* NULL: every port access exits */
@@ -124,7 +180,23 @@ int vm_copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len);
 /** Create a vCPU and its VMCS, initialised from st, for running on this pCPU. */
 struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st);
 
-/** VMCLEAR the vCPU's VMCS and free it with the vCPU. */
+/**
+ * Allocate a vCPU (and its VMCS page) that will run on @p pcpu; its VMCS is
+ * set up there later by vcpu_init_vmcs().  NULL when out of memory or slots.
+ */
+struct vcpu *vcpu_alloc(struct vm *vm, uint32_t pcpu);
+
+/**
+ * Switch the pCPU's guest-visible state that VMX leaves alone (syscall
+ * MSRs, XCR0 and the x87/SSE/AVX registers) from @p prev (may be NULL) to
+ * @p next.  A vCPU that never ran starts from the reset values.
+ */
+void vcpu_switch_context(struct vcpu *prev, struct vcpu *next);
+
+/** Make the vCPU's VMCS current on this pCPU and initialise it from st. @return 0 or -EIO. */
+int vcpu_init_vmcs(struct vcpu *v, const struct vcpu_boot_state *st);
+
+/** VMCLEAR the vCPU's VMCS (on the pCPU that used it) and free it with the vCPU. */
 void vcpu_release(struct vcpu *v);
 
 /** Fill st with a flat 32-bit protected-mode state, paging off (CS 0x10, DS 0x18). */

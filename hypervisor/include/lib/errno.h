@@ -11,6 +11,7 @@
 #ifndef EPERM
 #define EPERM	1
 #define ENOENT	2
+#define ESRCH	3
 #define EIO	5
 #define E2BIG	7
 #define ENOEXEC	8
@@ -27,6 +28,7 @@
 #define ENOSYS	38
 #define ENOTSUP	95
 #define ETIMEDOUT 110
+#define EINPROGRESS 115
 #endif
 
 #endif /* LIB_ERRNO_H */

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
-DESC="GRUB -> hypervisor -> Debian kernel as the Service VM on 2 pCPUs (APs started by emulated INIT/SIPI); its /init checks CPUs, the ACRN CPUID leaves, the timer, a disk, the NIC, the upcall function and the hidden hypervisor UART"
+DESC="GRUB -> hypervisor -> Debian kernel as the Service VM on 2 pCPUs (APs started by emulated INIT/SIPI); its /init checks CPUs, the hypervisor shell (vm_list, vcpu_list, dump_ioapic), the ACRN CPUID leaves, the timer, a disk, the NIC, the upcall function and the hidden hypervisor UART"
 CPU_MODEL=corei7_skylake_x ; CPUS=2 ; MEGS=1024 ; TIMEOUT=1200
 HV_CMDLINE="console=com2"
 MODULES=( "build/kernel/vmlinuz|console=ttyS0,115200 quiet panic=-1 e2e.cpus=2" "$SCEN_DIR/initrd.img|initrd" )
@@ -11,6 +11,14 @@ EXPECT=( '^sos-boot: reached /init' '^sos-check: cpus ok' '^sos-check: cpuid ok'
 FAIL_ON='sos-check: [a-z-]+ FAIL|Kernel panic|PANIC|VM entry failed|Triple fault|triple fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
+# The hypervisor shell queried while the Service VM runs (polled from the 10 ms tick on pCPU 0):
+# typed once Linux has both CPUs up, answered before /init powers off.
+HV_SHELL_TIMEOUT=60
+HV_SHELL=(
+  '^sos-check: cpus ok|vm_list|^0 +service-vm +2 +Service VM$'
+  '|vcpu_list|(?s)^0 +0 +[0-9]+ +running +[0-9]+$.*^0 +1 +[0-9]+ +running +[0-9]+$'
+  '|dump_ioapic|(?s)^IOAPIC ([0-9]+) \(MADT\) at 0xfec00000: id \1, .*^  [0-9]+ +[0-9]+ +0x[0-9a-f]{2} +fixed +(phys|log) +(high|low) +(edge|level) +no '
+)
 BOCHS_EXTRA="ata0-slave: type=disk, path=$SCEN_DIR/disk.img, mode=flat"
 prepare() {
   . "$TOP/tests/e2e/lib/initramfs.sh"

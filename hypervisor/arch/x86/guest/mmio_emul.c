@@ -146,14 +146,16 @@ int mmio_emulate(struct vcpu *v, uint64_t gpa, bool is_write)
 		pr_err("VM %s vCPU %u: cannot fetch the instruction at %#lx", v->vm->name, v->id, gla);
 		return -EFAULT;
 	}
+	v->io.replay = 0;
 	ret = instr_emul_run(buf, len, &r, &acc, &mmio_ops, &ctx);
 	if (ret != 0) {
-		if (ret != -ENOENT)
+		if (ret != -ENOENT && ret != -EINPROGRESS)
 			pr_err("VM %s vCPU %u: MMIO at %#lx: instruction %02x %02x %02x %02x at %#lx not emulated (%d)",
 			       v->vm->name, v->id, gpa, buf[0], len > 1 ? buf[1] : 0,
 			       len > 2 ? buf[2] : 0, len > 3 ? buf[3] : 0, gla, ret);
 		return ret;
 	}
+	v->io.n_done = 0;	/* the instruction is complete: forget its accesses */
 	memcpy(v->regs.gpr, r.gpr, sizeof(v->regs.gpr));
 	vmcs_write(VMCS_GUEST_RSP, r.gpr[INSTR_EMUL_RSP]);
 	vmcs_write(VMCS_GUEST_RIP, r.rip);

@@ -12,6 +12,9 @@
 #include <common/page_alloc.h>
 #include <common/log.h>
 #include <lib/errno.h>
+#include <lib/string.h>
+#include <lib/util.h>
+#include <arch/x86/cpu.h>
 
 #define MSR_IA32_BIOS_UPDT_TRIG	0x00000079U
 
@@ -43,6 +46,46 @@ int vmsr_setup_service_vm(struct vm *vm)
 	return 0;
 }
 
+/* Let the guest access an MSR directly (clear its intercept bits). */
+static void vmsr_passthrough(uint8_t *bitmap, uint32_t msr)
+{
+	uint32_t base = 0;
+
+	if (msr >= 0xC0000000U) {
+		base = 0x400;
+		msr -= 0xC0000000U;
+	}
+	bitmap[base + msr / 8] &= (uint8_t)~(1U << (msr % 8));
+	bitmap[0x800 + base + msr / 8] &= (uint8_t)~(1U << (msr % 8));
+}
+
+/*
+ * User VMs: everything exits except state that VMX itself saves and loads
+ * per VM (EFER, PAT, SYSENTER, FS/GS bases are VMCS fields) and the syscall
+ * MSRs, which the hypervisor does not use — safe while a pCPU runs User VM
+ * vCPUs only (partitioned scheduling); sharing a pCPU with the Service VM
+ * will need them switched.
+ */
+int vmsr_setup_user_vm(struct vm *vm)
+{
+	static const uint32_t direct[] = {
+		0x174, 0x175, 0x176,			/* SYSENTER_CS/ESP/EIP */
+		0x277,					/* PAT */
+		0xC0000080U,				/* EFER */
+		0xC0000081U, 0xC0000082U, 0xC0000083U, 0xC0000084U, /* STAR..FMASK */
+		0xC0000100U, 0xC0000101U, 0xC0000102U,	/* FS, GS, KERNEL_GS base */
+		0xC0000103U,				/* TSC_AUX */
+	};
+
+	vm->msr_bitmap = page_alloc();
+	if (vm->msr_bitmap == NULL)
+		return -ENOMEM;
+	memset(vm->msr_bitmap, 0xFF, PAGE_SIZE);
+	for (unsigned i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		vmsr_passthrough(vm->msr_bitmap, direct[i]);
+	return 0;
+}
+
 static void gp(struct vcpu *v)
 {
 	vcpu_inject_exception(v, 13, true, 0);
@@ -57,7 +100,18 @@ int vmsr_handle_rdmsr(struct vcpu *v)
 	case MSR_IA32_FEATURE_CONTROL:
 		val = FEATURE_CONTROL_LOCK;	/* locked, VMX off */
 		break;
+	case 0x10:			/* IA32_TIME_STAMP_COUNTER: no offset */
+		if (!v->vm->user_vm)
+			goto refuse;
+		val = rdtsc();
+		break;
+	case MSR_IA32_APIC_BASE:	/* xAPIC enabled at the default base; BSP flag */
+		if (!v->vm->user_vm)
+			goto refuse;
+		val = 0xFEE00000ULL | (1U << 11) | (v->id == 0 ? 1U << 8 : 0);
+		break;
 	default:
+	refuse:
 		pr_dbg("VM %s: RDMSR %#x -> #GP", v->vm->name, msr);
 		gp(v);
 		return 0;

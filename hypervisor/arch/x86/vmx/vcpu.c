@@ -9,6 +9,7 @@
 #include <common/vm.h>
 #include <common/page_alloc.h>
 #include <common/log.h>
+#include <common/sched.h>
 #include <arch/x86/vmx/vmx.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/cpu.h>
@@ -114,13 +115,15 @@ static void vmcs_init_controls(struct vcpu *v)
 	struct vm *vm = v->vm;
 	uint32_t proc2 = PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_INVPCID;
 	uint32_t proc = PROC_SECONDARY, pin = 0;
+	uint32_t exit = EXIT_HOST_ADDR64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
+			EXIT_LOAD_EFER;
 
 	if (vmx_ctls_allow(vmx_caps.proc2, PROC2_VPID))
 		proc2 |= PROC2_VPID;
-	if (!vm->lapic_passthrough) {
+	if (!vm->lapic_passthrough)
 		pin |= PIN_EXT_INTR_EXIT | PIN_NMI_EXIT;
-		proc |= PROC_HLT_EXIT;
-	}
+	/* The Service VM's HLT exits too: its idle time is lent to User VMs. */
+	proc |= PROC_HLT_EXIT;
 	if (vm->io_bitmap[0] != NULL) {
 		proc |= PROC_IO_BITMAPS;
 		vmcs_write(VMCS_IO_BITMAP_A, hva2hpa(vm->io_bitmap[0]));
@@ -139,9 +142,12 @@ static void vmcs_init_controls(struct vcpu *v)
 	vmcs_write(VMCS_PIN_CTLS, vmx_adjust_ctls(vmx_caps.pin, pin));
 	vmcs_write(VMCS_PROC_CTLS, vmx_adjust_ctls(vmx_caps.proc, proc));
 	vmcs_write(VMCS_PROC_CTLS2, vmx_adjust_ctls(vmx_caps.proc2, proc2));
-	vmcs_write(VMCS_EXIT_CTLS, vmx_adjust_ctls(vmx_caps.exit,
-		   EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-		   EXIT_SAVE_EFER | EXIT_LOAD_EFER));
+	/* On a pCPU shared with the Service VM, a User VM exits for the
+	 * Service VM's interrupts without acknowledging them: they stay pending
+	 * in the LAPIC and reach the Service VM when it runs next. */
+	if (!(vm->user_vm && !sched_is_dedicated(v->pcpu)))
+		exit |= EXIT_ACK_INTR;
+	vmcs_write(VMCS_EXIT_CTLS, vmx_adjust_ctls(vmx_caps.exit, exit));
 	vmcs_write(VMCS_ENTRY_CTLS, vmx_adjust_ctls(vmx_caps.entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER));
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write(VMCS_PF_ERRCODE_MASK, 0);
@@ -218,7 +224,70 @@ void vcpu_load_state(struct vcpu *v, const struct vcpu_boot_state *st)
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
 }
 
-struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
+static const uint32_t switched_msrs[6] = {
+	0xC0000081U, 0xC0000082U, 0xC0000083U, 0xC0000084U,	/* STAR, LSTAR, CSTAR, FMASK */
+	0xC0000102U,						/* KERNEL_GS_BASE */
+	0xC0000103U,						/* TSC_AUX */
+};
+
+static bool have_xsave(void)
+{
+	return (read_cr4() & CR4_OSXSAVE) != 0;
+}
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void xsetbv0(uint64_t v)
+{
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/*
+ * XSAVE/XRSTOR with every component XCR0 enables (SDM Vol. 1 §13.7, §13.8).
+ * A zeroed area has XSTATE_BV = 0, so XRSTOR puts each component in its
+ * initial configuration; MXCSR, which XRSTOR loads anyway, is preset to its
+ * reset value 0x1F80 in the vCPU's fresh area.
+ */
+void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
+{
+	bool xs = have_xsave();
+
+	if (prev == next)
+		return;
+	if (prev != NULL) {
+		for (unsigned i = 0; i < ARRAY_SIZE(switched_msrs); i++)
+			prev->ctx.msrs[i] = rdmsr(switched_msrs[i]);
+		if (xs && prev->xsave_area != NULL) {
+			prev->ctx.xcr0 = xgetbv0();
+			__asm__ volatile("xsave64 %0" : "+m"(*(uint8_t (*)[PAGE_SIZE])prev->xsave_area)
+					 : "a"(~0U), "d"(~0U) : "memory");
+		}
+		prev->ctx.saved = true;
+	}
+	if (next == NULL)
+		return;
+	if (!next->ctx.saved) {
+		memset(next->ctx.msrs, 0, sizeof(next->ctx.msrs));
+		next->ctx.xcr0 = 1;		/* x87 only, as after RESET */
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(switched_msrs); i++)
+		wrmsr(switched_msrs[i], next->ctx.msrs[i]);
+	if (xs && next->xsave_area != NULL) {
+		/* Restore with the union of both XCR0s so every component the
+		 * area may hold is covered, then install the guest's XCR0. */
+		xsetbv0(next->ctx.xcr0 | 1);
+		__asm__ volatile("xrstor64 %0" : : "m"(*(uint8_t (*)[PAGE_SIZE])next->xsave_area),
+				 "a"(~0U), "d"(~0U) : "memory");
+	}
+}
+
+struct vcpu *vcpu_alloc(struct vm *vm, uint32_t pcpu)
 {
 	struct vcpu *v;
 
@@ -234,9 +303,17 @@ struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
 		return NULL;
 	}
 	*(uint32_t *)v->vmcs = vmx_caps.revision;
+	v->xsave_area = page_alloc();
+	if (v->xsave_area == NULL) {
+		page_free(v->vmcs);
+		page_free(v);
+		return NULL;
+	}
+	memset(v->xsave_area, 0, PAGE_SIZE);
+	*(uint32_t *)((uint8_t *)v->xsave_area + 24) = 0x1F80;	/* MXCSR */
 	v->vm = vm;
 	v->id = vm->vcpu_count;
-	v->pcpu = this_cpu_id();
+	v->pcpu = pcpu;
 	v->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
 	if (vm->hv_tick) {
 		/* 10 ms; the timer counts TSC >> IA32_VMX_MISC[4:0] (SDM §26.5.1). */
@@ -244,15 +321,35 @@ struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
 
 		v->tick_period = period > 0xFFFFFFFFULL ? 0xFFFFFFFFU : (uint32_t)MAX(period, 1ULL);
 	}
-	if (vmcs_load(hva2hpa(v->vmcs), true) != 0) {
+	vm->vcpus[vm->vcpu_count++] = v;
+	return v;
+}
+
+int vcpu_init_vmcs(struct vcpu *v, const struct vcpu_boot_state *st)
+{
+	v->launched = false;
+	if (vmcs_load(hva2hpa(v->vmcs), true) != 0)
+		return -EIO;
+	vmcs_init_host();
+	vmcs_init_controls(v);
+	vcpu_load_state(v, st);
+	v->vmcs_ready = true;
+	return 0;
+}
+
+struct vcpu *vcpu_create(struct vm *vm, const struct vcpu_boot_state *st)
+{
+	struct vcpu *v = vcpu_alloc(vm, this_cpu_id());
+
+	if (v == NULL)
+		return NULL;
+	if (vcpu_init_vmcs(v, st) != 0) {
+		vm->vcpus[--vm->vcpu_count] = NULL;
+		page_free(v->xsave_area);
 		page_free(v->vmcs);
 		page_free(v);
 		return NULL;
 	}
-	vmcs_init_host();
-	vmcs_init_controls(v);
-	vcpu_load_state(v, st);
-	vm->vcpus[vm->vcpu_count++] = v;
 	return v;
 }
 
@@ -260,7 +357,9 @@ void vcpu_release(struct vcpu *v)
 {
 	uint64_t pa = hva2hpa(v->vmcs);
 
-	__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
+	if (v->vmcs_ready)
+		__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
+	page_free(v->xsave_area);
 	page_free(v->vmcs);
 	page_free(v);
 }
@@ -296,9 +395,19 @@ void vcpu_make_request(struct vcpu *v, uint32_t req)
 void vcpu_run(struct vcpu *v)
 {
 	this_cpu()->current_vcpu = v;
-	while (!v->stopped) {
-		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) != 0)
+	for (;;) {
+		uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
+
+		/* Requests are handled even for a stopped vCPU: pause and
+		 * release must be acknowledged whatever the guest did. */
+		if (req & ~VCPU_REQ_RELEASE)
 			vcpu_handle_requests(v);
+		if (v->blocked != 0 || v->stopped || (req & VCPU_REQ_RELEASE))
+			break;
+		if (v->yield) {
+			v->yield = false;
+			break;
+		}
 		if (vmx_vmrun(&v->regs, v->launched) != 0) {
 			pr_err("VM %s vCPU %u: VM entry failed, VM-instruction error %lu",
 			       v->vm->name, v->id, vmcs_read(VMCS_VM_INSTR_ERROR));

@@ -8,6 +8,9 @@
 #define pr_fmt(fmt) "vmexit: " fmt
 #include <common/vm.h>
 #include <common/log.h>
+#include <common/sched.h>
+#include <arch/x86/lapic.h>
+#include <arch/x86/irq_stats.h>
 #include <arch/x86/vmx/vmx.h>
 #include <arch/x86/guest/vcpuid.h>
 #include <arch/x86/guest/vmsr.h>
@@ -57,6 +60,8 @@ static int handle_io(struct vcpu *v)
 	if (v->vm->ops->pio == NULL)
 		return -ENOTSUP;
 	ret = v->vm->ops->pio(v, port, size, !in, &val);
+	if (ret == -EINPROGRESS)
+		return 0;	/* forwarded; completed by the VM's ioreq_done hook */
 	if (ret != 0)
 		return ret;
 	if (in) {
@@ -91,6 +96,17 @@ static int handle_triple_fault(struct vcpu *v)
 		outb(0xCF9, 0x06);
 		outb(0x64, 0xFE);
 	}
+	/* A User VM's triple fault is its reset: the device model sees the
+	 * write a chipset reset makes (0x06 to the reset control register
+	 * 0xCF9) and resets or stops the VM as configured. */
+	if (v->vm->user_vm && v->vm->ops->pio != NULL) {
+		uint32_t val = 0x06;
+
+		if (v->vm->ops->pio(v, 0xCF9, 1, true, &val) == -EINPROGRESS) {
+			v->blocked |= VCPU_BLOCK_PAUSED;	/* never resumed: the DM resets the VM */
+			return 0;
+		}
+	}
 	return -EFAULT;
 }
 
@@ -99,6 +115,8 @@ static int handle_ept_violation(struct vcpu *v)
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	int ret = mmio_emulate(v, vmcs_read(VMCS_GUEST_PHYS_ADDR), (q & 2) != 0);
 
+	if (ret == -EINPROGRESS)
+		return 0;	/* forwarded; emulated again on completion */
 	if (ret != -ENOENT)
 		return ret;
 	pr_err("VM %s vCPU %u: EPT violation at GPA %#lx (qualification %#lx) RIP %#lx",
@@ -107,10 +125,24 @@ static int handle_ept_violation(struct vcpu *v)
 	return -EFAULT;
 }
 
+/*
+ * A physical interrupt while a vCPU without the LAPIC ran.  Acknowledged on
+ * exit (SDM §25.7.1, exit interruption information valid): no device
+ * interrupt belongs to the hypervisor, so it is only EOIed to keep the LAPIC
+ * delivering.  Not acknowledged (a pCPU shared with the Service VM): it is
+ * the Service VM's, which gets the pCPU back now.
+ */
 static int handle_external_interrupt(struct vcpu *v)
 {
-	/* Acknowledged on exit; no device interrupts are routed to the
-	 * hypervisor yet, so there is nothing to do but resume. */
+	uint64_t info = vmcs_read(VMCS_EXIT_INTR_INFO);
+
+	if (info & (1U << 31)) {
+		irq_note_exit((uint32_t)(info & 0xFFU));
+		lapic_write(0xB0, 0);	/* EOI */
+		return 0;
+	}
+	sched_wake_service_vcpu(v->pcpu);
+	v->yield = true;
 	return 0;
 }
 
@@ -251,10 +283,22 @@ static void vcpu_park(struct vcpu *v)
 	v->wait_sipi = true;
 }
 
+/* INVEPT single-context (SDM Vol. 3 §30.3, INVEPT type 1). */
+static void invept_vm(struct vcpu *v)
+{
+	struct { uint64_t eptp, rsvd; } desc = { vmcs_read(VMCS_EPT_POINTER), 0 };
+
+	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc", "memory");
+}
+
 void vcpu_handle_requests(struct vcpu *v)
 {
-	uint32_t req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQ_REL);
+	/* A release is left for the scheduler, which owns the vCPU's lifetime. */
+	uint32_t req = __atomic_fetch_and(&v->requests, VCPU_REQ_RELEASE, __ATOMIC_ACQ_REL) &
+		       ~VCPU_REQ_RELEASE;
 
+	if (req & VCPU_REQ_FLUSH_EPT)
+		invept_vm(v);
 	if (req & VCPU_REQ_INIT)
 		vcpu_park(v);
 	/* A SIPI only acts on a processor waiting for one (SDM §8.4.4.1). */
@@ -264,6 +308,18 @@ void vcpu_handle_requests(struct vcpu *v)
 		pr_info("VM %s vCPU %u: started by SIPI at %#x", v->vm->name, v->id,
 			(uint32_t)v->sipi_vector << 12);
 	}
+	if (req & VCPU_REQ_OFFLINE)
+		v->blocked |= VCPU_BLOCK_OFFLINE;
+	if (req & VCPU_REQ_RESUME)
+		v->blocked &= ~VCPU_BLOCK_PAUSED;
+	if (req & VCPU_REQ_PAUSE) {
+		v->blocked |= VCPU_BLOCK_PAUSED;
+		__atomic_fetch_or(&v->acked, VCPU_REQ_PAUSE, __ATOMIC_RELEASE);
+	}
+	if ((req & VCPU_REQ_RESET) && v->vm->ops->request != NULL)
+		v->vm->ops->request(v, VCPU_REQ_RESET);
+	if ((req & VCPU_REQ_IOREQ_DONE) && v->vm->ops->ioreq_done != NULL)
+		v->vm->ops->ioreq_done(v);
 }
 
 /*
@@ -291,6 +347,7 @@ static int handle_sipi(struct vcpu *v)
 static int handle_preemption_timer(struct vcpu *v)
 {
 	hv_tick(v);
+	sched_tick(v);
 	return 0;
 }
 

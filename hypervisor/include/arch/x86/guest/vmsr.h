@@ -18,6 +18,9 @@ void vmsr_intercept(uint8_t *bitmap, uint32_t msr, bool read, bool write);
 /** Allocate the Service VM's MSR bitmap: everything passes but what the hypervisor owns. */
 int vmsr_setup_service_vm(struct vm *vm);
 
+/** Allocate a User VM's MSR bitmap: all exit but per-VMCS state and syscall MSRs. */
+int vmsr_setup_user_vm(struct vm *vm);
+
 /** RDMSR/WRMSR exits. @return 0 (the guest may have been given #GP). */
 int vmsr_handle_rdmsr(struct vcpu *v);
 int vmsr_handle_wrmsr(struct vcpu *v);

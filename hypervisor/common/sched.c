@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-pCPU scheduling loop (policies: include/common/sched.h).
+ *
+ * Picking order on each turn: the Service VM vCPU if it is runnable; else
+ * the next runnable User VM vCPU after the last one that ran (round robin);
+ * else, if the pCPU has a Service VM vCPU, that vCPU is entered in the HLT
+ * activity state, so the pCPU idles in the guest and the Service VM's next
+ * physical interrupt wakes it with no hypervisor involvement; else (a
+ * dedicated pCPU with nothing runnable) the loop polls.
+ */
+#define pr_fmt(fmt) "sched: " fmt
+#include <common/sched.h>
+#include <common/vm.h>
+#include <common/log.h>
+#include <arch/x86/vmx/vmx.h>
+#include <arch/x86/per_cpu.h>
+#include <arch/x86/spinlock.h>
+#include <arch/x86/cpu.h>
+#include <common/page_alloc.h>
+#include <lib/errno.h>
+
+static struct vcpu *runq[MAX_PCPUS][SCHED_MAX_PER_PCPU];
+static struct vcpu *service_vcpu[MAX_PCPUS];
+static bool dedicated[MAX_PCPUS];
+static spinlock_t runq_lock = SPINLOCK_INIT;
+
+int sched_attach(struct vcpu *v)
+{
+	int ret = -EBUSY;
+
+	if (v->pcpu >= MAX_PCPUS)
+		return -EINVAL;
+	spin_lock(&runq_lock);
+	for (unsigned i = 0; i < SCHED_MAX_PER_PCPU; i++) {
+		if (runq[v->pcpu][i] == NULL) {
+			v->queued = true;
+			__atomic_store_n(&runq[v->pcpu][i], v, __ATOMIC_RELEASE);
+			ret = 0;
+			break;
+		}
+	}
+	spin_unlock(&runq_lock);
+	return ret;
+}
+
+static void sched_detach(struct vcpu *v)
+{
+	spin_lock(&runq_lock);
+	for (unsigned i = 0; i < SCHED_MAX_PER_PCPU; i++)
+		if (runq[v->pcpu][i] == v)
+			__atomic_store_n(&runq[v->pcpu][i], NULL, __ATOMIC_RELEASE);
+	v->queued = false;
+	spin_unlock(&runq_lock);
+}
+
+void sched_set_dedicated(uint32_t pcpu)
+{
+	if (pcpu < MAX_PCPUS)
+		__atomic_store_n(&dedicated[pcpu], true, __ATOMIC_RELEASE);
+}
+
+bool sched_is_dedicated(uint32_t pcpu)
+{
+	return pcpu < MAX_PCPUS && __atomic_load_n(&dedicated[pcpu], __ATOMIC_ACQUIRE);
+}
+
+/* Runnable, or holding requests that need its pCPU (pause acks, completions). */
+static bool wants_cpu(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) != 0 ||
+	       (v->blocked == 0 && !v->stopped);
+}
+
+bool sched_uos_runnable(uint32_t pcpu)
+{
+	for (unsigned i = 0; i < SCHED_MAX_PER_PCPU; i++) {
+		struct vcpu *v = __atomic_load_n(&runq[pcpu][i], __ATOMIC_ACQUIRE);
+
+		if (v != NULL && wants_cpu(v))
+			return true;
+	}
+	return false;
+}
+
+void sched_wake_service_vcpu(uint32_t pcpu)
+{
+	struct vcpu *sos = pcpu < MAX_PCPUS ? service_vcpu[pcpu] : NULL;
+
+	/* Only this pCPU touches its Service VM vCPU's blocked flags. */
+	if (sos != NULL && sos->pcpu == this_cpu_id())
+		sos->blocked &= ~VCPU_BLOCK_HALT;
+}
+
+void sched_tick(struct vcpu *v)
+{
+	if (v->vm->user_vm) {
+		v->yield = true;	/* round robin: the loop may pick it again */
+		return;
+	}
+	if (v->vm->privileged && vmcs_read(VMCS_GUEST_ACTIVITY) == VCPU_ACTIVITY_HLT &&
+	    sched_uos_runnable(v->pcpu)) {
+		vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_ACTIVE);
+		v->blocked |= VCPU_BLOCK_HALT;
+	}
+}
+
+struct pcpu_sched {
+	struct vcpu *loaded;	/* VMCS current on this pCPU */
+	struct vcpu *ctx;	/* whose MSRs/extended state are in the registers */
+	unsigned next;		/* round-robin cursor */
+};
+
+static struct pcpu_sched pcpu_sched[MAX_PCPUS];
+
+/*
+ * Release: VMCLEAR writes the VMCS back to memory and makes it not current
+ * (SDM §25.11.3), after which the owner may free it.  The acknowledgement is
+ * the last access to v on this pCPU.
+ */
+static void release(struct pcpu_sched *ps, struct vcpu *v)
+{
+	uint64_t pa = hva2hpa(v->vmcs);
+
+	if (v->vmcs_ready)
+		__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
+	v->vmcs_ready = false;
+	if (ps->loaded == v)
+		ps->loaded = NULL;
+	if (ps->ctx == v)
+		ps->ctx = NULL;		/* its saved state dies with it */
+	sched_detach(v);
+	__atomic_fetch_and(&v->requests, ~VCPU_REQ_RELEASE, __ATOMIC_ACQ_REL);
+	__atomic_fetch_or(&v->acked, VCPU_REQ_RELEASE, __ATOMIC_RELEASE);
+}
+
+/* Make v's VMCS current and its context live; false if it cannot run. */
+static bool switch_to(struct pcpu_sched *ps, struct vcpu *v)
+{
+	vcpu_switch_context(ps->ctx, v);
+	ps->ctx = v;
+	if (!v->vmcs_ready) {
+		/* First run: the VM kind builds the VMCS from its start state. */
+		v->vm->ops->request(v, VCPU_REQ_RESET);
+		if (!v->vmcs_ready) {
+			vcpu_stop(v, "no VMCS");
+			return false;
+		}
+	} else if (ps->loaded != v && vmcs_load(hva2hpa(v->vmcs), false) != 0) {
+		vcpu_stop(v, "VMPTRLD failed");
+		return false;
+	}
+	ps->loaded = v;
+	return true;
+}
+
+static struct vcpu *pick_uos(struct pcpu_sched *ps, uint32_t cpu)
+{
+	for (unsigned n = 0; n < SCHED_MAX_PER_PCPU; n++) {
+		unsigned i = (ps->next + n) % SCHED_MAX_PER_PCPU;
+		struct vcpu *v = __atomic_load_n(&runq[cpu][i], __ATOMIC_ACQUIRE);
+
+		if (v == NULL)
+			continue;
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_RELEASE) {
+			release(ps, v);
+			continue;
+		}
+		if (wants_cpu(v)) {
+			ps->next = (i + 1) % SCHED_MAX_PER_PCPU;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+void sched_local_request(struct vcpu *v, uint32_t req)
+{
+	struct pcpu_sched *ps = &pcpu_sched[this_cpu_id()];
+
+	if (req & VCPU_REQ_RELEASE) {
+		release(ps, v);
+		return;
+	}
+	if (req & VCPU_REQ_PAUSE) {
+		v->blocked |= VCPU_BLOCK_PAUSED;
+		__atomic_fetch_or(&v->acked, VCPU_REQ_PAUSE, __ATOMIC_RELEASE);
+	}
+}
+
+void sched_serve_local_requests(void)
+{
+	uint32_t cpu = this_cpu_id();
+
+	for (unsigned i = 0; i < SCHED_MAX_PER_PCPU; i++) {
+		struct vcpu *v = __atomic_load_n(&runq[cpu][i], __ATOMIC_ACQUIRE);
+		uint32_t req;
+
+		if (v == NULL || v == this_cpu()->current_vcpu)
+			continue;
+		req = __atomic_fetch_and(&v->requests, ~(VCPU_REQ_PAUSE | VCPU_REQ_RELEASE),
+					 __ATOMIC_ACQ_REL) & (VCPU_REQ_PAUSE | VCPU_REQ_RELEASE);
+		if (req != 0)
+			sched_local_request(v, req);
+	}
+}
+
+void sched_loop(struct vcpu *sos)
+{
+	uint32_t cpu = this_cpu_id();
+	struct pcpu_sched *psp = &pcpu_sched[cpu];
+
+	psp->loaded = sos;
+	psp->ctx = NULL;
+	psp->next = 0;
+	service_vcpu[cpu] = sos;
+	if (sos == NULL)
+		pr_info("pcpu%u: runs User VM vCPUs only (partitioned)", cpu);
+	for (;;) {
+		struct vcpu *v = NULL;
+
+		if (sos != NULL && (sos->blocked & VCPU_BLOCK_OFFLINE)) {
+			pr_info("pcpu%u: Service VM vCPU %u is offline; the pCPU runs User VMs only",
+				cpu, sos->id);
+			sos = NULL;
+			service_vcpu[cpu] = NULL;
+		}
+		if (sos != NULL && sos->stopped)
+			return;
+		if (sos != NULL && wants_cpu(sos))
+			v = sos;
+		if (v == NULL)
+			v = pick_uos(psp, cpu);
+		if (v == NULL && sos != NULL) {
+			/* Idle: the Service VM vCPU halts in the guest. */
+			sos->blocked &= ~VCPU_BLOCK_HALT;
+			sos->halt_on_entry = true;
+			v = sos;
+		}
+		if (v == NULL) {
+			cpu_relax();
+			continue;
+		}
+		if (!switch_to(psp, v))
+			continue;
+		if (v->halt_on_entry) {
+			vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_HLT);
+			v->halt_on_entry = false;
+		}
+		vcpu_run(v);
+	}
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file sched.h
+ * vCPU scheduling on the pCPUs.
+ *
+ * Every pCPU runs one loop over its own vCPUs; vCPUs never migrate, so a
+ * VMCS is only ever current on its own pCPU.  Two policies follow from
+ * where a User VM's vCPUs are pinned (doc/scheduling.md):
+ *  - partitioned: the pCPU's Service VM vCPU is offline
+ *    (HC_SERVICE_VM_OFFLINE_CPU); the pCPU runs User VM vCPUs only, round
+ *    robin in 10 ms slices, polling while none is runnable;
+ *  - shared: the pCPU also runs its Service VM vCPU, which always comes
+ *    first: a User VM vCPU runs only while the Service VM vCPU halts, and
+ *    any physical interrupt (all of them are the Service VM's) ends its turn.
+ * A vCPU stops being runnable while it waits for an IOREQ, halts, or is
+ * paused; everything that changes a vCPU arrives as a request (vm.h) that
+ * this loop hands to vcpu_run() before the next entry.
+ */
+#ifndef COMMON_SCHED_H
+#define COMMON_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vcpu;
+
+/** vCPUs one pCPU can hold besides its Service VM vCPU. */
+#define SCHED_MAX_PER_PCPU	4
+
+/** Put a User VM vCPU on the run queue of v->pcpu. @return 0, -EBUSY (queue full). */
+int sched_attach(struct vcpu *v);
+
+/** Mark a pCPU as given to User VMs (its Service VM vCPU is going offline). */
+void sched_set_dedicated(uint32_t pcpu);
+
+/** True when the pCPU runs User VMs only. */
+bool sched_is_dedicated(uint32_t pcpu);
+
+/** True when a User VM vCPU of this pCPU could run now. */
+bool sched_uos_runnable(uint32_t pcpu);
+
+/**
+ * Carry out VCPU_REQ_PAUSE or VCPU_REQ_RELEASE for a vCPU of this pCPU that
+ * is not running (the caller is another vCPU's exit handler on this pCPU,
+ * which cannot wait for the loop).
+ */
+void sched_local_request(struct vcpu *v, uint32_t req);
+
+/**
+ * Carry out the pause and release requests pending for User VM vCPUs of
+ * this pCPU, from an exit handler of another vCPU that has to wait.
+ */
+void sched_serve_local_requests(void);
+
+/** A physical interrupt for the Service VM arrived: its vCPU on @p pcpu may run. */
+void sched_wake_service_vcpu(uint32_t pcpu);
+
+/**
+ * The hypervisor tick (VMX-preemption timer exit) of the vCPU running here:
+ * time slices between User VM vCPUs, and a halted Service VM vCPU hands
+ * the pCPU to a User VM vCPU that became runnable meanwhile.
+ */
+void sched_tick(struct vcpu *v);
+
+/**
+ * The scheduling loop of this pCPU.  @p sos is its Service VM vCPU (its
+ * VMCS current), or NULL for a pCPU that serves User VMs only.  Returns only
+ * if the Service VM vCPU stops with an error.
+ */
+void sched_loop(struct vcpu *sos);
+
+#endif /* COMMON_SCHED_H */
