@@ -84,6 +84,7 @@ struct vcpu {
 	uint32_t requests;
 	uint8_t sipi_vector;		/* with VCPU_REQ_SIPI */
 	bool wait_sipi;			/* INIT received, no SIPI yet */
+	void *virq;			/* vLAPIC glue (arch/x86/guest/virq.c), virt_irq VMs */
 };
 
 #define VCPU_REQ_INIT	(1U << 0)	/* an emulated INIT IPI */
@@ -96,6 +97,8 @@ struct vm {
 	bool test_hypercalls;		/* the built-in test guest */
 	bool hv_tick;			/* its vCPUs give the hypervisor periodic turns (10 ms) */
 	bool lapic_passthrough;		/* owns the physical LAPIC: no HLT or interrupt exits */
+	bool virt_irq;			/* virtual LAPIC/IOAPIC/PIC (arch/x86/guest/virq.h) */
+	void *virq;			/* their state, set by virq_vm_init() */
 	uint8_t *io_bitmap[2];		/* NULL: every port access exits */
 	uint8_t *msr_bitmap;		/* NULL: every MSR access exits */
 	struct pgtable ept;
