@@ -12,6 +12,7 @@
 #include <arch/x86/vmx/vmx.h>
 #include <public/acrn_hypercall.h>
 #include <common/user_vm.h>
+#include <common/page_alloc.h>
 #include <lib/errno.h>
 
 struct hc_api_version {
@@ -62,6 +63,12 @@ static int64_t hc_vm_management(struct vcpu *v, uint64_t id, uint64_t a0, uint64
 	case HC_NOTIFY_REQUEST_FINISH:
 		ret = hc_notify_request_finish(v, a0, a1);
 		break;
+	case HC_SET_IRQLINE:
+		ret = hc_set_irqline(v, a0, a1);
+		break;
+	case HC_INJECT_MSI:
+		ret = hc_inject_msi(v, a0, a1);
+		break;
 	default:
 		ret = -ENOSYS;
 		break;
@@ -107,6 +114,16 @@ void hypercall_handle(struct vcpu *v)
 		if (v->vm->test_hypercalls && v->vm->ops->bench != NULL) {
 			v->vm->ops->bench(v, a0, a1);
 			ret = 0;
+		} else {
+			ret = -EPERM;
+		}
+		break;
+	case HC_TEST_MEM_STATS:
+		if (v->vm->privileged) {
+			size_t free_pages, total;
+
+			page_alloc_stats(&free_pages, &total);
+			ret = (int64_t)free_pages;
 		} else {
 			ret = -EPERM;
 		}

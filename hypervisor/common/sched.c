@@ -14,6 +14,7 @@
 #include <common/vm.h>
 #include <common/log.h>
 #include <arch/x86/vmx/vmx.h>
+#include <arch/x86/guest/virq.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/spinlock.h>
 #include <arch/x86/cpu.h>
@@ -65,11 +66,21 @@ bool sched_is_dedicated(uint32_t pcpu)
 	return pcpu < MAX_PCPUS && __atomic_load_n(&dedicated[pcpu], __ATOMIC_ACQUIRE);
 }
 
-/* Runnable, or holding requests that need its pCPU (pause acks, completions). */
-static bool wants_cpu(const struct vcpu *v)
+/*
+ * Runnable, or holding requests that need its pCPU (pause acks, completions).
+ * A halted vCPU of a VM with virtual interrupt controllers becomes runnable
+ * when they have something to deliver (an expired vLAPIC timer included).
+ * Called on v's own pCPU, the only one that changes v->blocked.
+ */
+static bool wants_cpu(struct vcpu *v)
 {
-	return __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) != 0 ||
-	       (v->blocked == 0 && !v->stopped);
+	if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) != 0)
+		return true;
+	if (v->stopped)
+		return false;
+	if (v->blocked == VCPU_BLOCK_HALT && v->vm->virt_irq && virq_pending(v))
+		v->blocked = 0;
+	return v->blocked == 0;
 }
 
 bool sched_uos_runnable(uint32_t pcpu)

@@ -273,7 +273,7 @@ static int sos_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uin
  */
 static int sos_hlt(struct vcpu *v)
 {
-	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~3ULL);
+	vmcs_end_intr_shadow();
 	if (sched_uos_runnable(v->pcpu))
 		v->blocked |= VCPU_BLOCK_HALT;
 	else

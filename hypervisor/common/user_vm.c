@@ -25,6 +25,7 @@
 #include <common/page_alloc.h>
 #include <arch/x86/guest/mmio_emul.h>
 #include <arch/x86/guest/vmsr.h>
+#include <arch/x86/guest/virq.h>
 #include <arch/x86/vmx/vmx.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/spinlock.h>
@@ -154,6 +155,9 @@ static int ioreq_send(struct vcpu *v, uint32_t type)
 
 static int uos_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val)
 {
+	/* The vPIC and ELCR are the hypervisor's own. */
+	if (virq_pio(v, port, size, write, val) == 0)
+		return 0;
 	v->io.cur = (struct vcpu_io_access){ port, write ? *val : 0, (uint8_t)size, write };
 	return ioreq_send(v, ACRN_HC_IOREQ_TYPE_PORTIO);
 }
@@ -167,6 +171,9 @@ static int uos_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uin
 {
 	struct vcpu_io *io = &v->io;
 
+	/* The vLAPIC and vIOAPIC pages: the hypervisor's fast path. */
+	if (virq_mmio(v, gpa, size, write, val) == 0)
+		return 0;
 	if (io->replay < io->n_done) {
 		struct vcpu_io_access *d = &io->done[io->replay];
 
@@ -268,10 +275,17 @@ static void uos_request(struct vcpu *v, uint32_t req)
 	}
 }
 
+/*
+ * HLT: the vCPU leaves the pCPU until its interrupt controllers have
+ * something for it (the scheduler asks virq_pending()) or a request such as
+ * INIT arrives.  The HLT is skipped now, so the wake-up resumes after it; a
+ * "STI; HLT" shadow must not hold the wake-up interrupt back.
+ */
 static int uos_hlt(struct vcpu *v)
 {
-	/* No virtual interrupt controller yet: HLT returns at once, as if an
-	 * interrupt had arrived (the guest re-checks its condition). */
+	vmcs_end_intr_shadow();
+	if (!virq_pending(v))
+		v->blocked |= VCPU_BLOCK_HALT;
 	return 0;
 }
 
@@ -348,6 +362,7 @@ static void uos_free(struct vm *vm)
 	struct uos *u = uos_of(vm);
 	uint8_t *msr_bitmap = vm->msr_bitmap;
 
+	virq_vm_deinit(vm);
 	vm_destroy(vm);
 	if (msr_bitmap != NULL)
 		page_free(msr_bitmap);
@@ -391,11 +406,15 @@ int64_t hc_create_vm(struct vcpu *caller, uint64_t param_gpa)
 	hv_snprintf(vm->name, sizeof(vm->name), "user-vm-%u", vm->id);
 	vm->user_vm = true;
 	vm->hv_tick = true;	/* a running vCPU leaves guest mode at least every 10 ms */
-	if (vmsr_setup_user_vm(vm) != 0)
+	vm->virt_irq = true;	/* vLAPIC, vIOAPIC and vPIC in the hypervisor */
+	if (vmsr_setup_user_vm(vm) != 0 || virq_vm_init(vm) != 0)
 		goto nomem;
-	for (uint16_t i = 0; i < cv.vcpu_num; i++)
-		if (vcpu_alloc(vm, pcpus[i]) == NULL)
+	for (uint16_t i = 0; i < cv.vcpu_num; i++) {
+		struct vcpu *v = vcpu_alloc(vm, pcpus[i]);
+
+		if (v == NULL || virq_vcpu_init(v) != 0)
 			goto nomem;
+	}
 	uos_count++;
 
 	if (u->ioreq != NULL)
@@ -449,8 +468,9 @@ int64_t hc_start_vm(struct vcpu *caller, uint64_t vmid)
 		for (uint32_t i = 0; i < vm->vcpu_count; i++) {
 			struct vcpu *v = vm->vcpus[i];
 
-			/* Not on any run queue: nothing else touches it now. */
-			v->blocked = 0;
+			/* Not on any run queue: nothing else touches it now.
+			 * APs wait for the BSP's INIT/SIPI off the pCPU. */
+			v->blocked = i == 0 ? 0 : VCPU_BLOCK_SIPI;
 			v->stopped = false;
 			v->requests = 0;
 			if (sched_attach(v) != 0) {
@@ -499,6 +519,13 @@ int64_t hc_reset_vm(struct vcpu *caller, uint64_t vmid)
 	}
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
 		reset_state(&u->start[i], i == 0);
+	/* Interrupt controllers as at power-on: new ones (no pCPU uses them now). */
+	virq_vm_deinit(vm);
+	ret = virq_vm_init(vm);
+	for (uint32_t i = 0; ret == 0 && i < vm->vcpu_count; i++)
+		ret = virq_vcpu_init(vm->vcpus[i]);
+	if (ret != 0)
+		return ret;
 	if (u->ioreq != NULL)
 		for (uint32_t i = 0; i < ACRN_HC_IO_REQUEST_MAX; i++)
 			u->ioreq->req_slot[i].processed = ACRN_HC_IOREQ_STATE_FREE;
@@ -690,6 +717,29 @@ int64_t hc_notify_request_finish(struct vcpu *caller, uint64_t vmid, uint64_t vc
 		return -EINVAL;
 	vcpu_make_request(vm->vcpus[vcpu_id], VCPU_REQ_IOREQ_DONE);
 	return 0;
+}
+
+/* HC_SET_IRQLINE: a1 carries struct acrn_irqline_ops by value (gsi, op). */
+int64_t hc_set_irqline(struct vcpu *caller, uint64_t vmid, uint64_t ops)
+{
+	struct vm *vm = find_uos(vmid);
+
+	if (vm == NULL)
+		return -EINVAL;
+	return virq_set_irqline(vm, (uint32_t)ops, (uint32_t)(ops >> 32));
+}
+
+/* HC_INJECT_MSI: a1 is the GPA of a struct acrn_hc_msi_entry. */
+int64_t hc_inject_msi(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa)
+{
+	struct vm *vm = find_uos(vmid);
+	struct acrn_hc_msi_entry m;
+
+	if (vm == NULL)
+		return -EINVAL;
+	if (vm_copy_from_gpa(caller->vm, &m, param_gpa, sizeof(m)) != 0)
+		return -EFAULT;
+	return virq_inject_msi(vm, m.msi_addr, m.msi_data);
 }
 
 /*

@@ -32,6 +32,10 @@ int64_t hc_set_vcpu_regs(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa)
 int64_t hc_set_memory_regions(struct vcpu *caller, uint64_t param_gpa);
 int64_t hc_set_ioreq_buffer(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
 int64_t hc_notify_request_finish(struct vcpu *caller, uint64_t vmid, uint64_t vcpu_id);
+/** HC_SET_IRQLINE: ops = gsi | op << 32 (struct acrn_irqline_ops by value). */
+int64_t hc_set_irqline(struct vcpu *caller, uint64_t vmid, uint64_t ops);
+/** HC_INJECT_MSI: param_gpa = Service VM GPA of a struct acrn_hc_msi_entry. */
+int64_t hc_inject_msi(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
 int64_t hc_offline_cpu(struct vcpu *caller, uint64_t apic_id);
 
 /** Number of User VMs that exist (for the shell and the tests). */

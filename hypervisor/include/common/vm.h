@@ -127,6 +127,7 @@ struct vcpu {
 		bool saved;
 	} ctx;
 	void *xsave_area;		/* one page, XSAVE format */
+	void *virq;			/* vLAPIC glue (arch/x86/guest/virq.c), virt_irq VMs */
 };
 
 #define VCPU_REQ_INIT		(1U << 0)	/* an emulated INIT IPI */
@@ -143,6 +144,7 @@ struct vcpu {
 #define VCPU_BLOCK_IOREQ	(1U << 1)
 #define VCPU_BLOCK_HALT		(1U << 2)
 #define VCPU_BLOCK_OFFLINE	(1U << 3)
+#define VCPU_BLOCK_SIPI		(1U << 4)	/* User VM AP: waits for INIT/SIPI */
 
 struct vm {
 	uint16_t id;
@@ -152,6 +154,8 @@ struct vm {
 	bool user_vm;			/* created by HC_CREATE_VM (common/user_vm.c) */
 	bool hv_tick;			/* its vCPUs give the hypervisor periodic turns (10 ms) */
 	bool lapic_passthrough;		/* owns the physical LAPIC: no HLT or interrupt exits */
+	bool virt_irq;			/* virtual LAPIC/IOAPIC/PIC (arch/x86/guest/virq.h) */
+	void *virq;			/* their state, set by virq_vm_init() */
 	uint8_t *io_bitmap[2];		/* NULL: every port access exits */
 	uint8_t *msr_bitmap;		/* NULL: every MSR access exits */
 	struct pgtable ept;

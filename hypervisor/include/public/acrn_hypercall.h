@@ -55,6 +55,7 @@
 /* Test-only hypercalls used by the built-in test guest (never from a VM). */
 #define HC_TEST_ECHO			_HC_ID(0xF0)	/* returns ~arg0 */
 #define HC_TEST_BENCH			_HC_ID(0xF1)	/* arg0 = id, arg1 = value */
+#define HC_TEST_MEM_STATS		_HC_ID(0xF2)	/* Service VM: free hypervisor pages */
 
 /** Default upcall vector for kernels built with ACRN guest support. */
 #define ACRN_DEFAULT_CALLBACK_VECTOR	0xF3U

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
-DESC="Hypervisor boots on 2 pCPUs, enters VMX root on each and runs the built-in test guest on each"
+DESC="Hypervisor boots on 2 pCPUs, enters VMX root on each and runs the built-in test guest (with virtual LAPIC/IOAPIC/PIC) on each"
 CPU_MODEL=corei7_skylake_x ; CPUS=2 ; MEGS=1024 ; TIMEOUT=240
 HV=build/hypervisor/acrn.32.out
 HV_CMDLINE="console=com2 test=smoke shutdown"

@@ -12,6 +12,30 @@
 #include <lib/string.h>
 #include <arch/x86/vmx/vmx.h>
 
+/*
+ * Extended topology (leaf 0xB/0x1F, SDM Vol. 2 CPUID) of a VM with virtual
+ * LAPICs: one thread per core, vcpu_count cores, x2APIC ID = vCPU index.
+ */
+static void virt_topology(const struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
+{
+	uint32_t n = v->vm->vcpu_count, shift = 0;
+
+	while ((1U << shift) < n)
+		shift++;
+	r->eax = 0;
+	r->ebx = 0;
+	r->ecx = subleaf & 0xFFU;
+	r->edx = v->id;
+	if (subleaf == 0) {		/* SMT level */
+		r->ebx = 1;
+		r->ecx |= 1U << 8;
+	} else if (subleaf == 1) {	/* core level */
+		r->eax = shift;
+		r->ebx = n;
+		r->ecx |= 2U << 8;
+	}
+}
+
 void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	struct cpuid_regs r = { 0, 0, 0, 0 };
@@ -48,6 +72,15 @@ void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t ou
 			 * guest's, not the hypervisor's (SDM Vol. 2 CPUID). */
 			if (vmcs_read(VMCS_GUEST_CR4) & CR4_OSXSAVE)
 				r.ecx |= CPUID1_ECX_OSXSAVE;
+			/* A virtual LAPIC's ID is the vCPU index. */
+			if (v->vm->virt_irq)
+				r.ebx = (r.ebx & 0x0000FFFFU) | ((uint32_t)v->vm->vcpu_count << 16) |
+					((uint32_t)v->id << 24);
+			break;
+		case 0xB:
+		case 0x1F:
+			if (v->vm->virt_irq)
+				virt_topology(v, subleaf, &r);
 			break;
 		case 0x15:
 			/* TSC = crystal * EBX / EAX: report the frequency the hypervisor

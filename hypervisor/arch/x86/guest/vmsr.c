@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "vmsr: " fmt
 #include <arch/x86/guest/vmsr.h>
+#include <arch/x86/guest/virq.h>
 #include <arch/x86/msr.h>
 #include <common/vm.h>
 #include <common/page_alloc.h>
@@ -95,7 +96,14 @@ int vmsr_handle_rdmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
 	uint64_t val;
+	int ret = v->vm->virt_irq ? virq_msr(v, msr, false, &val) : -ENOENT;
 
+	if (ret == -EINVAL) {
+		gp(v);
+		return 0;
+	}
+	if (ret == 0)
+		goto done;
 	switch (msr) {
 	case MSR_IA32_FEATURE_CONTROL:
 		val = FEATURE_CONTROL_LOCK;	/* locked, VMX off */
@@ -116,6 +124,7 @@ int vmsr_handle_rdmsr(struct vcpu *v)
 		gp(v);
 		return 0;
 	}
+done:
 	v->regs.gpr[GPR_RAX] = (uint32_t)val;
 	v->regs.gpr[GPR_RDX] = (uint32_t)(val >> 32);
 	vcpu_skip_instruction(v);
@@ -125,7 +134,17 @@ int vmsr_handle_rdmsr(struct vcpu *v)
 int vmsr_handle_wrmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
+	uint64_t val = (v->regs.gpr[GPR_RDX] << 32) | (uint32_t)v->regs.gpr[GPR_RAX];
+	int ret = v->vm->virt_irq ? virq_msr(v, msr, true, &val) : -ENOENT;
 
+	if (ret == -EINVAL) {
+		gp(v);
+		return 0;
+	}
+	if (ret == 0) {
+		vcpu_skip_instruction(v);
+		return 0;
+	}
 	switch (msr) {
 	case MSR_IA32_BIOS_UPDT_TRIG:
 		break;		/* microcode updates belong to the hypervisor: ignore */

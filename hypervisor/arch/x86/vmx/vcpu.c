@@ -11,6 +11,7 @@
 #include <common/log.h>
 #include <common/sched.h>
 #include <arch/x86/vmx/vmx.h>
+#include <arch/x86/guest/virq.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/msr.h>
@@ -124,6 +125,9 @@ static void vmcs_init_controls(struct vcpu *v)
 		pin |= PIN_EXT_INTR_EXIT | PIN_NMI_EXIT;
 	/* The Service VM's HLT exits too: its idle time is lent to User VMs. */
 	proc |= PROC_HLT_EXIT;
+	/* CR8 is the TPR: without these exits a guest would set the pCPU's. */
+	if (vm->virt_irq)
+		proc |= PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT;
 	if (vm->io_bitmap[0] != NULL) {
 		proc |= PROC_IO_BITMAPS;
 		vmcs_write(VMCS_IO_BITMAP_A, hva2hpa(vm->io_bitmap[0]));
@@ -135,9 +139,16 @@ static void vmcs_init_controls(struct vcpu *v)
 		proc |= PROC_MSR_BITMAPS;
 		vmcs_write(VMCS_MSR_BITMAP, hva2hpa(vm->msr_bitmap));
 	}
-	if (v->tick_period != 0 && vmx_ctls_allow(vmx_caps.pin, PIN_PREEMPT_TIMER)) {
+	/* A virt_irq VM also needs the timer for its vLAPIC timers; the value is
+	 * re-armed before every entry (virq_before_entry()). */
+	if ((v->tick_period != 0 || vm->virt_irq) && vmx_ctls_allow(vmx_caps.pin, PIN_PREEMPT_TIMER)) {
 		pin |= PIN_PREEMPT_TIMER;
-		vmcs_write(VMCS_PREEMPTION_TIMER, v->tick_period);
+		vmcs_write(VMCS_PREEMPTION_TIMER, v->tick_period != 0 ? v->tick_period : 0xFFFFFFFFU);
+		/* The tick counts across VM exits rather than restarting at each
+		 * entry, so a guest that exits often still gets its 10 ms tick;
+		 * the timer exit reloads it (handle_preemption_timer()). */
+		if (!vm->virt_irq && vmx_ctls_allow(vmx_caps.exit, EXIT_SAVE_PREEMPT))
+			exit |= EXIT_SAVE_PREEMPT;
 	}
 	vmcs_write(VMCS_PIN_CTLS, vmx_adjust_ctls(vmx_caps.pin, pin));
 	vmcs_write(VMCS_PROC_CTLS, vmx_adjust_ctls(vmx_caps.proc, proc));
@@ -408,6 +419,8 @@ void vcpu_run(struct vcpu *v)
 			v->yield = false;
 			break;
 		}
+		if (v->vm->virt_irq)
+			virq_before_entry(v);
 		if (vmx_vmrun(&v->regs, v->launched) != 0) {
 			pr_err("VM %s vCPU %u: VM entry failed, VM-instruction error %lu",
 			       v->vm->name, v->id, vmcs_read(VMCS_VM_INSTR_ERROR));

@@ -15,6 +15,7 @@
 #include <arch/x86/guest/vcpuid.h>
 #include <arch/x86/guest/vmsr.h>
 #include <arch/x86/guest/mmio_emul.h>
+#include <arch/x86/guest/virq.h>
 #include <arch/x86/cpu.h>
 #include <lib/errno.h>
 #include <lib/util.h>
@@ -36,7 +37,12 @@ static int handle_cpuid(struct vcpu *v)
 
 static int handle_hlt(struct vcpu *v)
 {
-	int ret = v->vm->ops->hlt != NULL ? v->vm->ops->hlt(v) : 0;
+	int ret;
+
+	if (v->vm->ops->hlt != NULL)
+		ret = v->vm->ops->hlt(v);
+	else
+		ret = v->vm->virt_irq ? virq_wait(v) : 0;
 
 	if (ret == 0)
 		vcpu_skip_instruction(v);
@@ -211,6 +217,25 @@ static int guest_write_cr4(struct vcpu *v, uint64_t val)
 	return 0;
 }
 
+/* MOV to/from CR8 of a virt_irq VM: the vLAPIC TPR (virq.c). */
+static int handle_cr8(struct vcpu *v, bool write, unsigned reg)
+{
+	uint64_t val = reg == GPR_RSP ? vmcs_read(VMCS_GUEST_RSP) : v->regs.gpr[reg];
+
+	if (virq_cr8(v, write, &val) != 0) {
+		vcpu_inject_exception(v, 13, true, 0);
+		return 0;
+	}
+	if (!write) {
+		if (reg == GPR_RSP)
+			vmcs_write(VMCS_GUEST_RSP, val);
+		else
+			v->regs.gpr[reg] = val;
+	}
+	vcpu_skip_instruction(v);
+	return 0;
+}
+
 static int handle_cr_access(struct vcpu *v)
 {
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
@@ -218,6 +243,8 @@ static int handle_cr_access(struct vcpu *v)
 	uint64_t val = reg == GPR_RSP ? vmcs_read(VMCS_GUEST_RSP) : v->regs.gpr[reg];
 	int ret;
 
+	if (cr == 8 && type <= 1 && v->vm->virt_irq)
+		return handle_cr8(v, type == 0, reg);
 	if (type != 0 || (cr != 0 && cr != 4))
 		return -ENOTSUP;	/* only MOV to CR0/CR4 is intercepted */
 	ret = cr == 0 ? guest_write_cr0(v, val) : guest_write_cr4(v, val);
@@ -299,11 +326,17 @@ void vcpu_handle_requests(struct vcpu *v)
 
 	if (req & VCPU_REQ_FLUSH_EPT)
 		invept_vm(v);
-	if (req & VCPU_REQ_INIT)
+	if (req & VCPU_REQ_INIT) {
 		vcpu_park(v);
+		/* A User VM vCPU waits for its SIPI off the pCPU. */
+		v->blocked &= ~VCPU_BLOCK_HALT;
+		if (v->vm->user_vm)
+			v->blocked |= VCPU_BLOCK_SIPI;
+	}
 	/* A SIPI only acts on a processor waiting for one (SDM §8.4.4.1). */
 	if ((req & VCPU_REQ_SIPI) && v->wait_sipi) {
 		v->wait_sipi = false;
+		v->blocked &= ~(VCPU_BLOCK_SIPI | VCPU_BLOCK_HALT);
 		vcpu_start_at(v, v->sipi_vector);
 		pr_info("VM %s vCPU %u: started by SIPI at %#x", v->vm->name, v->id,
 			(uint32_t)v->sipi_vector << 12);
@@ -346,12 +379,25 @@ static int handle_sipi(struct vcpu *v)
 /* The VMX-preemption timer gives the hypervisor a periodic turn on this pCPU. */
 static int handle_preemption_timer(struct vcpu *v)
 {
-	hv_tick(v);
-	sched_tick(v);
+	/* virt_irq vCPUs also use it for vLAPIC timers (virq.c), re-armed at
+	 * each entry; the others save its value at exit and reload it here. */
+	if (!v->vm->virt_irq)
+		vmcs_write(VMCS_PREEMPTION_TIMER, v->tick_period);
+	if (!v->vm->virt_irq || virq_preemption_exit(v)) {
+		hv_tick(v);
+		sched_tick(v);
+	}
 	return 0;
 }
 
+/* Interrupt-window exiting (SDM §26.7.5) is only requested by virq. */
+static int handle_intr_window(struct vcpu *v)
+{
+	return v->vm->virt_irq ? virq_handle_intr_window(v) : -ENOTSUP;
+}
+
 static const vmexit_fn handlers[EXIT_REASON_MAX] = {
+	[EXIT_INTERRUPT_WINDOW] = handle_intr_window,
 	[EXIT_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_INIT_SIGNAL] = handle_init,
 	[EXIT_SIPI] = handle_sipi,

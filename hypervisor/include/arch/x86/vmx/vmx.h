@@ -56,6 +56,7 @@
 #define EXIT_SAVE_PAT		(1U << 18)
 #define EXIT_LOAD_PAT		(1U << 19)
 #define EXIT_SAVE_EFER		(1U << 20)
+#define EXIT_SAVE_PREEMPT	(1U << 22)	/* save the VMX-preemption timer value */
 #define EXIT_LOAD_EFER		(1U << 21)
 /* VM-entry controls (§25.8.1) */
 #define ENTRY_IA32E_GUEST	(1U << 9)
@@ -113,6 +114,22 @@ static inline uint64_t vmcs_read(enum vmcs_field f)
 static inline void vmcs_write(enum vmcs_field f, uint64_t v)
 {
 	__asm__ volatile("vmwrite %1, %0" : : "r"((uint64_t)f), "rm"(v) : "cc");
+}
+
+/* Guest interruptibility state (SDM Vol. 3 §25.4.2, Table 25-3). */
+#define INTR_BLOCK_STI		(1U << 0)
+#define INTR_BLOCK_MOVSS	(1U << 1)
+#define INTR_BLOCK_NMI		(1U << 3)
+
+/*
+ * A HLT the hypervisor completes: drop the STI/MOV SS shadow, which the
+ * skipped instruction would have ended, so the wake-up interrupt is not
+ * held back by one more instruction.
+ */
+static inline void vmcs_end_intr_shadow(void)
+{
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
 }
 
 /** VMCLEAR then VMPTRLD the VMCS at physical address pa. @return 0 or -EIO. */
