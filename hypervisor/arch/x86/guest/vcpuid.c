@@ -66,7 +66,9 @@ void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t ou
 				r.eax = 0x15;
 			break;
 		case 1:
-			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+			/* No MONITOR/MWAIT: an idle guest must HLT, which exits,
+			 * so the scheduler can lend its pCPU to another vCPU. */
+			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE | CPUID1_ECX_MONITOR);
 			r.ecx |= CPUID1_ECX_HYPERVISOR;
 			/* OSXSAVE mirrors the CR4 of the CPU executing CPUID: the
 			 * guest's, not the hypervisor's (SDM Vol. 2 CPUID). */
@@ -81,6 +83,9 @@ void vcpuid_emulate(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t ou
 		case 0x1F:
 			if (v->vm->virt_irq)
 				virt_topology(v, subleaf, &r);
+			break;
+		case 5:		/* the MONITOR/MWAIT leaf, hidden with them */
+			r.eax = r.ebx = r.ecx = r.edx = 0;
 			break;
 		case 0x15:
 			/* TSC = crystal * EBX / EAX: report the frequency the hypervisor

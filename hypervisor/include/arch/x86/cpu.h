@@ -35,6 +35,7 @@
 #define EFER_NXE	(1UL << 11)
 
 /* CPUID.1:ECX / EDX feature bits used by the hypervisor */
+#define CPUID1_ECX_MONITOR	(1U << 3)
 #define CPUID1_ECX_VMX		(1U << 5)
 #define CPUID1_ECX_X2APIC	(1U << 21)
 #define CPUID1_ECX_XSAVE	(1U << 26)
