@@ -78,7 +78,7 @@ static bool wants_cpu(struct vcpu *v)
 		return true;
 	if (v->stopped)
 		return false;
-	if (v->blocked == VCPU_BLOCK_HALT && v->vm->virt_irq && virq_pending(v))
+	if (v->blocked == VCPU_BLOCK_HALT && v->vm->virt_irq && virq_halt_wake(v, v->halt_if))
 		v->blocked = 0;
 	return v->blocked == 0;
 }

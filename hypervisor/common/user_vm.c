@@ -269,7 +269,9 @@ static void uos_request(struct vcpu *v, uint32_t req)
 
 	if (req == VCPU_REQ_RESET) {
 		memset(&v->io, 0, sizeof(v->io));
-		v->wait_sipi = v->id != 0;
+		/* An AP whose registers the device model did not set waits
+		 * for the BSP's INIT/SIPI (reset_state()). */
+		v->wait_sipi = u->start[v->id].activity != VCPU_ACTIVITY_ACTIVE;
 		if (vcpu_init_vmcs(v, &u->start[v->id]) != 0)
 			vcpu_stop(v, "VMCS set-up failed");
 	}
@@ -284,7 +286,9 @@ static void uos_request(struct vcpu *v, uint32_t req)
 static int uos_hlt(struct vcpu *v)
 {
 	vmcs_end_intr_shadow();
-	if (!virq_pending(v))
+	/* With IF = 0 only an NMI or INIT ends the HLT (SDM Vol. 3 §9.9). */
+	v->halt_if = (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) != 0;
+	if (!virq_halt_wake(v, v->halt_if))
 		v->blocked |= VCPU_BLOCK_HALT;
 	return 0;
 }
@@ -461,6 +465,8 @@ int64_t hc_start_vm(struct vcpu *caller, uint64_t vmid)
 		return -EINVAL;		/* nobody could serve its I/O */
 	if (u->state == UOS_RUNNING)
 		return -EBUSY;
+	if (vm->virq == NULL)
+		return -ENOMEM;		/* a failed reset left it without controllers */
 	if (u->state == UOS_PAUSED) {
 		for (uint32_t i = 0; i < vm->vcpu_count; i++)
 			vcpu_make_request(vm->vcpus[i], VCPU_REQ_RESUME);
@@ -470,7 +476,8 @@ int64_t hc_start_vm(struct vcpu *caller, uint64_t vmid)
 
 			/* Not on any run queue: nothing else touches it now.
 			 * APs wait for the BSP's INIT/SIPI off the pCPU. */
-			v->blocked = i == 0 ? 0 : VCPU_BLOCK_SIPI;
+			v->blocked = u->start[i].activity == VCPU_ACTIVITY_ACTIVE ? 0 :
+				     VCPU_BLOCK_SIPI;
 			v->stopped = false;
 			v->requests = 0;
 			if (sched_attach(v) != 0) {
@@ -524,12 +531,16 @@ int64_t hc_reset_vm(struct vcpu *caller, uint64_t vmid)
 	ret = virq_vm_init(vm);
 	for (uint32_t i = 0; ret == 0 && i < vm->vcpu_count; i++)
 		ret = virq_vcpu_init(vm->vcpus[i]);
-	if (ret != 0)
+	/* The vCPUs are off their pCPUs either way: CREATED.  Without
+	 * controllers it may not start; another reset may retry. */
+	u->state = UOS_CREATED;
+	if (ret != 0) {
+		virq_vm_deinit(vm);
 		return ret;
+	}
 	if (u->ioreq != NULL)
 		for (uint32_t i = 0; i < ACRN_HC_IO_REQUEST_MAX; i++)
 			u->ioreq->req_slot[i].processed = ACRN_HC_IOREQ_STATE_FREE;
-	u->state = UOS_CREATED;
 	return 0;
 }
 

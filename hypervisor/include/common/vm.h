@@ -120,6 +120,7 @@ struct vcpu {
 	bool queued;			/* on its pCPU's run queue (sched.c) */
 	bool yield;			/* leave the pCPU to another vCPU at the next exit */
 	bool halt_on_entry;		/* enter in the HLT activity state (idle Service VM) */
+	bool halt_if;			/* RFLAGS.IF at the HLT that blocked it (VCPU_BLOCK_HALT) */
 	/** State VMX does not switch, kept here while another vCPU has the pCPU. */
 	struct {
 		uint64_t msrs[6];	/* STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX */
@@ -238,6 +239,12 @@ extern uint32_t vmexit_trace_limit;
 
 /** Dispatch one VM exit.  Defined in arch/x86/vmx/vmexit.c. */
 void vmexit_handle(struct vcpu *v);
+/**
+ * The vCPU cannot continue (triple fault, failed VM entry, unhandled exit):
+ * a User VM's device model gets a reset request (0xCF9 <- 0x06) and the
+ * vCPU waits for it; any other vCPU stops.  VMCS of v current.
+ */
+void vmexit_fatal(struct vcpu *v, const char *why);
 
 /** Periodic hypervisor work on a pCPU running v (console shell, watchdog). */
 void hv_tick(struct vcpu *v);

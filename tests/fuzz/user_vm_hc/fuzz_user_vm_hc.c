@@ -7,8 +7,10 @@
  * it needs — parameter blobs copied into the fake Service VM's memory and
  * arguments (vmids, vCPU ids, addresses chosen from interesting ones or
  * taken raw).  Steps call every hc_* entry point, a guest's port and MMIO
- * accesses through the VM's ops, Service VM completions of IOREQ slots and
- * scheduler passes.  Checked after every step:
+ * accesses and HLT through the VM's ops, Service VM completions of IOREQ
+ * slots, INIT/SIPI from a BSP, scheduler passes, and turn the knobs of the
+ * fakes (MMIO completion result; the interrupt controllers' failures,
+ * claimed port and page, pending interrupt).  Checked after every step:
  *  - each hypercall returns 0 or one of the errnos it may return;
  *  - every User VM EPT maps only Service VM RAM, below 512 GiB, never the
  *    LAPIC or IOAPIC page;
@@ -39,6 +41,7 @@
 #define OFF_BATCH	0x0800UL
 #define OFF_REGIONS	0x1000UL
 #define OFF_IOREQ	0x2000UL
+#define OFF_MSI		0x0C00UL
 
 struct input {
 	const uint8_t *p;
@@ -161,6 +164,10 @@ static void check_invariants(void)
 			continue;
 		if (!vm->user_vm || vm->vcpu_count == 0 || vm->vcpu_count > MAX_VCPUS_PER_VM)
 			abort();
+		/* No vCPU keeps a vLAPIC of controllers that were freed. */
+		for (uint32_t i = 0; i < vm->vcpu_count; i++)
+			if (vm->vcpus[i]->virq != NULL && vm->vcpus[i]->virq != vm->virq)
+				abort();
 		check_ept(vm);
 	}
 }
@@ -219,7 +226,7 @@ static void step(struct input *in)
 		vmid = take64(in);	/* the odd huge id */
 	else
 		vmid %= MAX_VMS + 1;
-	switch (op % 15) {
+	switch (op % 19) {
 	case 0:
 		take_blob(in, OFF_PARAM, sizeof(struct acrn_hc_vm_creation));
 		if (op & 0x80) {	/* a usable IOREQ page more often than chance */
@@ -312,7 +319,7 @@ static void step(struct input *in)
 		v = pick_vcpu(in);
 		if (v != NULL && !(v->blocked & VCPU_BLOCK_IOREQ)) {
 			r = v->vm->ops->pio(v, (uint16_t)take64(in), sizes[op >> 6], (op & 0x20) != 0, &val);
-			if (r != -EINPROGRESS && r != -EIO)
+			if (r != -EINPROGRESS && r != -EIO && r != 0)
 				abort();
 		}
 		break;
@@ -345,9 +352,52 @@ static void step(struct input *in)
 	case 13:
 		fake_pcpus_run();
 		break;
-	default:
-		fake_mmio.ret = (op & 0x80) ? -EIO : 0;
+	case 14:
+		check_ret("set_irqline", hc_set_irqline(fake.caller, vmid,
+				(op & 0x40) ? take64(in) : ACRN_HC_IRQLINE_ARG(take8(in), take8(in) % 5)));
 		break;
+	case 15: {
+		struct acrn_hc_msi_entry *m = fake_sos_ptr(OFF_MSI);
+
+		m->msi_addr = take64(in);
+		m->msi_data = take64(in);
+		check_ret("inject_msi", hc_inject_msi(fake.caller, vmid,
+				(op & 0x40) ? take_addr(in) : fake_sos_gpa(OFF_MSI)));
+		break;
+	}
+	case 16:
+		/* HLT: only a vCPU in guest mode executes one. */
+		v = pick_vcpu(in);
+		if (v != NULL && v->blocked == 0 && !v->stopped && v->vmcs_ready &&
+		    v->vm->ops->hlt(v) != 0)
+			abort();
+		break;
+	case 17:
+		/* The BSP's vLAPIC sends INIT and/or SIPI (virq.c lapic_init_sipi()). */
+		v = pick_vcpu(in);
+		if (v != NULL) {
+			v->sipi_vector = take8(in);
+			vcpu_make_request(v, ((op >> 5) & 1 ? VCPU_REQ_INIT : 0) |
+					     ((op >> 6) & 1 ? VCPU_REQ_SIPI : 0));
+		}
+		break;
+	default: {
+		/* Knobs of the fakes. */
+		uint8_t k = take8(in);
+
+		fake_mmio.ret = (op & 0x80) ? -EIO : 0;
+		fake_virq.pending = k & 1;
+		fake_virq.vm_init_ret = (k & 0x06) == 0x06 ? -ENOMEM : 0;
+		fake_virq.vcpu_init_fail_at = (k & 0x18) == 0x18 ? take8(in) % 4 : 0;
+		fake_virq.pio_claim = (k & 0x20) != 0;
+		fake_virq.pio_port = (uint16_t)take64(in);
+		fake_virq.mmio_claim = (k & 0x40) != 0;
+		fake_virq.mmio_base = (k & 0x80) ? 0xFEE00000ULL : take64(in);
+		fake_virq.mmio_size = PAGE_SIZE;
+		fake_virq.irqline_ret = (op & 0x40) ? -EINVAL : 0;
+		fake_virq.msi_ret = (op & 0x20) ? -EINVAL : 0;
+		break;
+	}
 	}
 	check_invariants();
 }

@@ -24,12 +24,14 @@
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/timer.h>
 #include <arch/x86/guest/mmio_emul.h>
+#include <arch/x86/guest/virq.h>
 #include <arch/x86/guest/vmsr.h>
 #include <lib/errno.h>
 #include <lib/util.h>
 
 struct fake_hv fake;
 struct fake_mmio fake_mmio;
+struct fake_virq fake_virq;
 int fake_vmcs_init_ret;
 bool fake_log_verbose;
 
@@ -217,12 +219,146 @@ void vmcs_write(enum vmcs_field f, uint64_t v)
 	fake_vmcs_set((uint32_t)f, v);
 }
 
+static unsigned intr_shadow_ends;
+
+void vmcs_end_intr_shadow(void)
+{
+	intr_shadow_ends++;
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
+}
+
+unsigned fake_intr_shadow_ends(void)
+{
+	return intr_shadow_ends;
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtual interrupt controllers (arch/x86/guest/virq.h)               */
+
+/*
+ * The fakes keep the contract of virq.c where user_vm.c relies on it: no
+ * controllers without vm->virt_irq, none twice, a vLAPIC only once the VM
+ * has controllers, and nothing claimed, pending or injected for a VM (or
+ * vCPU) without them.  vm->virq is one page of the fake allocator, so a
+ * VM freed without virq_vm_deinit() shows as a leaked page.
+ */
+int virq_vm_init(struct vm *vm)
+{
+	void *q;
+
+	fake_virq.vm_init_calls++;
+	fake_virq.vm_init_vm = vm;
+	if (!vm->virt_irq || vm->virq != NULL)
+		return -EINVAL;
+	if (fake_virq.vm_init_ret != 0)
+		return fake_virq.vm_init_ret;
+	q = page_alloc();
+	if (q == NULL)
+		return -ENOMEM;
+	vm->virq = q;
+	fake_virq.vm_inits++;
+	return 0;
+}
+
+void virq_vm_deinit(struct vm *vm)
+{
+	fake_virq.vm_deinits++;
+	fake_virq.vm_deinit_vm = vm;
+	if (vm->virq == NULL)
+		return;
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i]->virq = NULL;
+	page_free(vm->virq);
+	vm->virq = NULL;
+}
+
+int virq_vcpu_init(struct vcpu *v)
+{
+	fake_virq.vcpu_init_calls++;
+	if (!v->vm->virt_irq || v->vm->virq == NULL || v->virq != NULL)
+		return -EINVAL;
+	if (fake_virq.vcpu_init_fail_at != 0 && --fake_virq.vcpu_init_fail_at == 0)
+		return fake_virq.vcpu_init_err != 0 ? fake_virq.vcpu_init_err : -ENOMEM;
+	v->virq = v->vm->virq;		/* a marker: the fake keeps no per-vCPU state */
+	fake_virq.vcpu_inits++;
+	return 0;
+}
+
+bool fake_virq_vm_live(const struct vm *vm)
+{
+	return vm->virq != NULL;
+}
+
+int virq_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val)
+{
+	fake_virq.pio_calls++;
+	fake_virq.pio_vcpu = v;
+	fake_virq.pio_last_port = port;
+	fake_virq.pio_last_size = size;
+	fake_virq.pio_last_write = write;
+	fake_virq.pio_last_val = *val;
+	if (v->vm->virq == NULL || !fake_virq.pio_claim || port != fake_virq.pio_port)
+		return -ENOENT;
+	fake_virq.pio_claimed++;
+	if (!write)
+		*val = fake_virq.pio_read_val;
+	return 0;
+}
+
+int virq_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val)
+{
+	fake_virq.mmio_calls++;
+	fake_virq.mmio_vcpu = v;
+	fake_virq.mmio_last_gpa = gpa;
+	fake_virq.mmio_last_size = size;
+	fake_virq.mmio_last_write = write;
+	fake_virq.mmio_last_val = *val;
+	if (v->virq == NULL || !fake_virq.mmio_claim || gpa < fake_virq.mmio_base ||
+	    gpa - fake_virq.mmio_base >= fake_virq.mmio_size)
+		return -ENOENT;
+	fake_virq.mmio_claimed++;
+	if (!write)
+		*val = fake_virq.mmio_read_val;
+	return 0;
+}
+
+bool virq_halt_wake(struct vcpu *v, bool if_set)
+{
+	fake_virq.pending_calls++;
+	fake_virq.pending_vcpu = v;
+	return v->virq != NULL && (fake_virq.nmi || (if_set && fake_virq.pending));
+}
+
+bool virq_pending(struct vcpu *v)
+{
+	return virq_halt_wake(v, true);
+}
+
+int virq_set_irqline(struct vm *vm, uint32_t gsi, uint32_t op)
+{
+	fake_virq.irqline_calls++;
+	fake_virq.irqline_vm = vm;
+	fake_virq.irqline_gsi = gsi;
+	fake_virq.irqline_op = op;
+	return vm->virq == NULL ? -EINVAL : fake_virq.irqline_ret;
+}
+
+int virq_inject_msi(struct vm *vm, uint64_t addr, uint64_t data)
+{
+	fake_virq.msi_calls++;
+	fake_virq.msi_vm = vm;
+	fake_virq.msi_addr = addr;
+	fake_virq.msi_data = data;
+	return vm->virq == NULL ? -EINVAL : fake_virq.msi_ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* vCPUs                                                               */
 
 struct vcpu_info {
 	const struct vcpu *v;
-	unsigned entries, inits, skips;
+	unsigned entries, inits, skips, sipis;
 	bool has_state;
 	struct vcpu_boot_state last;
 };
@@ -357,6 +493,13 @@ unsigned fake_vcpu_skips(const struct vcpu *v)
 	return info != NULL ? info->skips : 0;
 }
 
+unsigned fake_vcpu_sipis(const struct vcpu *v)
+{
+	struct vcpu_info *info = info_of(v);
+
+	return info != NULL ? info->sipis : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Scheduler and pCPUs                                                 */
 
@@ -427,6 +570,20 @@ static void handle_requests(struct vcpu *v)
 	uint32_t req = __atomic_fetch_and(&v->requests, VCPU_REQ_RELEASE, __ATOMIC_ACQ_REL) &
 		       ~VCPU_REQ_RELEASE;
 
+	if (req & VCPU_REQ_INIT) {
+		v->wait_sipi = true;		/* vcpu_park() */
+		v->blocked &= ~VCPU_BLOCK_HALT;
+		if (v->vm->user_vm)
+			v->blocked |= VCPU_BLOCK_SIPI;
+	}
+	if ((req & VCPU_REQ_SIPI) && v->wait_sipi) {
+		struct vcpu_info *info = info_of(v);
+
+		v->wait_sipi = false;
+		v->blocked &= ~(VCPU_BLOCK_SIPI | VCPU_BLOCK_HALT);
+		if (info != NULL)
+			info->sipis++;		/* vcpu_start_at(v, v->sipi_vector) */
+	}
 	if (req & VCPU_REQ_OFFLINE)
 		v->blocked |= VCPU_BLOCK_OFFLINE;
 	if (req & VCPU_REQ_RESUME)
@@ -454,6 +611,10 @@ void fake_pcpu_run(uint32_t pcpu)
 		if (v == NULL)
 			continue;
 		req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
+		/* As wants_cpu(): the controllers wake a vCPU that only halts. */
+		if (req == 0 && !v->stopped && v->blocked == VCPU_BLOCK_HALT &&
+		    v->vm->virt_irq && virq_halt_wake(v, v->halt_if))
+			v->blocked = 0;
 		if (req & VCPU_REQ_RELEASE) {
 			/* As release(): VMCLEAR, leave the queue, clear the request, ack. */
 			v->vmcs_ready = false;
@@ -557,6 +718,8 @@ int fake_hv_init(void)
 	fake_vmcs_init_ret = 0;
 	vmcs_nvals = 0;
 	memset(&fake_mmio, 0, sizeof(fake_mmio));
+	memset(&fake_virq, 0, sizeof(fake_virq));
+	intr_shadow_ends = 0;
 	memset(infos, 0, sizeof(infos));
 	memset(runq, 0, sizeof(runq));
 	memset(dedicated, 0, sizeof(dedicated));

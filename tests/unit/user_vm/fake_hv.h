@@ -26,8 +26,21 @@
  *    caller's pCPU;
  *  - this_cpu(): the host thread's GS base points at per_cpu_data[0] (the
  *    hypercalls come from Service VM vCPU 0 on pCPU 0);
+ *  - the virtual interrupt controllers (arch/x86/guest/virq.h): struct
+ *    fake_virq records every call and its arguments and says what each
+ *    function returns.  virq_vm_init() keeps the real contract (-EINVAL
+ *    without vm->virt_irq or when already initialised) and allocates one
+ *    page, so the page count catches a VM whose controllers are leaked;
+ *    virq_vcpu_init() needs them (-EINVAL otherwise) and marks v->virq;
+ *    virq_vm_deinit() frees the page and clears every vCPU's v->virq.
+ *    By default nothing is claimed (virq_pio/virq_mmio: -ENOENT) and
+ *    nothing is pending, so every access is forwarded as before;
+ *  - INIT and SIPI requests as vcpu_handle_requests() handles them for a
+ *    User VM (INIT: wait for SIPI, VCPU_BLOCK_SIPI; SIPI: unblock), and
+ *    the scheduler's wake-up of a vCPU blocked only by VCPU_BLOCK_HALT
+ *    when virq_pending() (common/sched.c wants_cpu());
  *  - printk, udelay, service_vm_upcall, mmio_emulate, vmsr_setup_user_vm,
- *    vmcs_read/vmcs_write, per_cpu_data, pcpu_count.
+ *    vmcs_read/vmcs_write, vmcs_end_intr_shadow, per_cpu_data, pcpu_count.
  */
 #ifndef TESTS_USER_VM_FAKE_HV_H
 #define TESTS_USER_VM_FAKE_HV_H
@@ -135,6 +148,65 @@ void fake_vmcs_set(uint32_t f, uint64_t v);
 
 /** Value vcpu_init_vmcs() returns (0 by default). */
 extern int fake_vmcs_init_ret;
+
+/** vmcs_end_intr_shadow() calls since fake_hv_init(). */
+unsigned fake_intr_shadow_ends(void);
+
+/**
+ * The fake virtual interrupt controllers (virq.h).  fake_hv_init() zeroes
+ * it: every call succeeds, nothing is claimed or pending.  Tests set the
+ * knobs, then read the counters and last arguments.
+ */
+struct fake_virq {
+	/* Knobs */
+	int vm_init_ret;		/**< != 0: virq_vm_init() fails with it, allocates nothing */
+	unsigned vcpu_init_fail_at;	/**< n-th next virq_vcpu_init() (1 = next) fails; 0 never */
+	int vcpu_init_err;		/**< ... with this value (-ENOMEM if 0) */
+	bool pending;			/**< a maskable interrupt is pending (virq_pending()) */
+	bool nmi;			/**< an NMI is pending: wakes a HLT even with IF = 0 */
+	bool pio_claim;			/**< virq_pio() handles port pio_port */
+	uint16_t pio_port;
+	uint32_t pio_read_val;		/**< value a claimed IN returns */
+	bool mmio_claim;		/**< virq_mmio() handles [mmio_base, mmio_base + mmio_size) */
+	uint64_t mmio_base, mmio_size;
+	uint64_t mmio_read_val;		/**< value a claimed MMIO read returns */
+	int irqline_ret;		/**< what virq_set_irqline() returns */
+	int msi_ret;			/**< what virq_inject_msi() returns */
+
+	/* Calls since fake_hv_init() */
+	unsigned vm_inits;		/**< virq_vm_init() calls that succeeded */
+	unsigned vm_init_calls;		/**< all virq_vm_init() calls */
+	unsigned vm_deinits;		/**< virq_vm_deinit() calls (with or without controllers) */
+	unsigned vcpu_inits;		/**< virq_vcpu_init() calls that succeeded */
+	unsigned vcpu_init_calls;
+	unsigned pio_calls, pio_claimed;
+	unsigned mmio_calls, mmio_claimed;
+	unsigned pending_calls;
+	unsigned irqline_calls, msi_calls;
+
+	/* Last arguments */
+	struct vm *vm_init_vm, *vm_deinit_vm;
+	struct vcpu *pio_vcpu, *mmio_vcpu, *pending_vcpu;
+	uint16_t pio_last_port;
+	unsigned pio_last_size;
+	bool pio_last_write;
+	uint32_t pio_last_val;		/**< *val on entry (the value of a write) */
+	uint64_t mmio_last_gpa;
+	unsigned mmio_last_size;
+	bool mmio_last_write;
+	uint64_t mmio_last_val;
+	struct vm *irqline_vm;
+	uint32_t irqline_gsi, irqline_op;
+	struct vm *msi_vm;
+	uint64_t msi_addr, msi_data;
+};
+extern struct fake_virq fake_virq;
+
+/** True when @p vm has fake controllers (virq_vm_init() succeeded, no deinit since). */
+bool fake_virq_vm_live(const struct vm *vm);
+
+/** SIPIs (VCPU_REQ_SIPI while waiting for one) the fake pCPUs carried out for @p v. */
+unsigned fake_vcpu_sipis(const struct vcpu *v);
 
 /** Lines printk() was called for since fake_hv_init(). */
 unsigned fake_log_lines(void);

@@ -163,6 +163,28 @@ static int64_t set_ioreq(uint16_t vmid, uint64_t buf)
 	return hc_set_ioreq_buffer(fake.caller, vmid, fake_sos_gpa(OFF_PARAM));
 }
 
+/* What the BSP's vLAPIC does for an INIT-SIPI (virq.c lapic_init_sipi()). */
+static void send_init_sipi(struct vcpu *v, uint8_t vector)
+{
+	v->sipi_vector = vector;
+	vcpu_make_request(v, VCPU_REQ_INIT | VCPU_REQ_SIPI);
+}
+
+/* A started VM with @n vCPUs that ran once, its APs started by INIT/SIPI. */
+static struct vm *running_vm(uint16_t n)
+{
+	uint16_t id = make_vm(n);
+	struct vm *vm = vm_get(id);
+
+	assert_int_equal(hc_start_vm(fake.caller, id), 0);
+	for (uint32_t i = 1; i < vm->vcpu_count; i++)
+		send_init_sipi(vm->vcpus[i], 0x9F);
+	fake_pcpus_run();
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		assert_int_equal(vm->vcpus[i]->blocked, 0);
+	return vm;
+}
+
 /* ------------------------------------------------------------------ */
 /* HC_CREATE_VM                                                        */
 
@@ -365,6 +387,93 @@ static void test_create_marks_every_ioreq_slot_free(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Virtual interrupt controllers: creation and teardown                */
+
+static void test_create_gives_vm_and_every_vcpu_interrupt_controllers(void **state)
+{
+	uint16_t id = make_vm(3);
+	struct vm *vm = vm_get(id);
+
+	assert_true(vm->virt_irq);
+	assert_true(fake_virq_vm_live(vm));
+	assert_int_equal(fake_virq.vm_inits, 1);
+	assert_ptr_equal(fake_virq.vm_init_vm, vm);
+	assert_int_equal(fake_virq.vcpu_inits, 3);
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		assert_non_null(vm->vcpus[i]->virq);
+	assert_int_equal(fake_virq.vm_deinits, 0);
+}
+
+static void test_create_virq_vm_init_failure_is_enomem_without_leak(void **state)
+{
+	static const int errs[] = { -ENOMEM, -EINVAL };
+	long pages = fake_pages_outstanding();
+	uint16_t id;
+
+	dedicate(1, 3);
+	for (size_t i = 0; i < ARRAY_SIZE(errs); i++) {
+		fake_virq.vm_init_ret = errs[i];
+		assert_int_equal(create(3, 0, OFF_IOREQ, NULL), -ENOMEM);
+		assert_int_equal(vm_count(), 0);
+		assert_null(vm_get(1));
+		assert_int_equal(fake_pages_outstanding(), pages);
+	}
+	assert_int_equal(fake_virq.vcpu_init_calls, 0);	/* no vLAPIC without a VM's controllers */
+	/* The slot is free again: the next VM gets id 1. */
+	fake_virq.vm_init_ret = 0;
+	assert_int_equal(create(3, 0, OFF_IOREQ, &id), 0);
+	assert_int_equal(id, 1);
+}
+
+/* A vLAPIC that cannot be made, for each vCPU in turn: nothing kept. */
+static void test_create_virq_vcpu_init_failure_is_enomem_without_leak(void **state)
+{
+	long pages = fake_pages_outstanding();
+
+	dedicate(1, 3);
+	for (unsigned n = 1; n <= 3; n++) {
+		unsigned deinits = fake_virq.vm_deinits;
+
+		fake_virq.vcpu_init_fail_at = n;
+		assert_int_equal(create(3, 0, OFF_IOREQ, NULL), -ENOMEM);
+		assert_int_equal(fake_virq.vcpu_init_fail_at, 0);	/* it was reached */
+		assert_int_equal(fake_virq.vm_deinits, deinits + 1);
+		assert_int_equal(vm_count(), 0);
+		assert_null(vm_get(1));
+		assert_int_equal(fake_pages_outstanding(), pages);
+	}
+}
+
+static void test_destroy_frees_interrupt_controllers(void **state)
+{
+	long pages = fake_pages_outstanding();
+	uint16_t id = make_vm(2);
+	struct vm *vm = vm_get(id);
+
+	assert_int_equal(hc_start_vm(fake.caller, id), 0);
+	fake_pcpus_run();
+	assert_int_equal(hc_destroy_vm(fake.caller, id), 0);
+	assert_int_equal(fake_virq.vm_deinits, 1);
+	assert_ptr_equal(fake_virq.vm_deinit_vm, vm);	/* compared only: it is freed */
+	assert_int_equal(fake_pages_outstanding(), pages);
+}
+
+static void test_destroy_refused_keeps_interrupt_controllers(void **state)
+{
+	uint16_t id = make_vm(2);
+	struct vm *vm = vm_get(id);
+
+	assert_int_equal(hc_start_vm(fake.caller, id), 0);
+	fake_pcpus_run();
+	fake_pcpu_set_stuck(2, true);
+	assert_int_equal(hc_destroy_vm(fake.caller, id), -ETIMEDOUT);
+	assert_int_equal(fake_virq.vm_deinits, 0);
+	assert_true(fake_virq_vm_live(vm));
+	assert_non_null(vm->vcpus[0]->virq);
+	fake_pcpu_set_stuck(2, false);
+}
+
+/* ------------------------------------------------------------------ */
 /* HC_DESTROY_VM, HC_START_VM, HC_PAUSE_VM, HC_RESET_VM                */
 
 typedef int64_t (*vmid_hc)(struct vcpu *, uint64_t);
@@ -424,9 +533,11 @@ static void test_start_runs_vcpus_from_reset_state_on_their_pcpus(void **state)
 	assert_int_equal(st->cs.base, 0xFFFF0000ULL);
 	assert_int_equal(st->rip, 0xFFF0);
 	assert_int_equal(st->activity, VCPU_ACTIVITY_ACTIVE);
-	assert_int_equal(fake_vcpu_last_state(vm->vcpus[1])->activity, VCPU_ACTIVITY_HLT);
-	assert_true(vm->vcpus[1]->wait_sipi);
 	assert_false(vm->vcpus[0]->wait_sipi);
+	/* The AP waits off the pCPU for its SIPI: no VMCS, no entry yet. */
+	assert_int_equal(vm->vcpus[1]->blocked, VCPU_BLOCK_SIPI);
+	assert_int_equal(fake_vcpu_vmcs_inits(vm->vcpus[1]), 0);
+	assert_int_equal(fake_vcpu_entries(vm->vcpus[1]), 0);
 }
 
 static void test_start_twice_is_ebusy(void **state)
@@ -676,6 +787,137 @@ static void test_reset_then_start_on_callers_pcpu_runs_again(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Virtual interrupt controllers: reset, INIT/SIPI                     */
+
+/* HC_RESET_VM gives the VM controllers as at power-on: old ones freed, new
+ * ones made for the VM and for each vCPU. */
+static void expect_controllers_recreated(struct vm *vm, int64_t ret)
+{
+	unsigned deinits = fake_virq.vm_deinits, inits = fake_virq.vm_inits;
+	unsigned vcpu_inits = fake_virq.vcpu_inits;
+	long pages = fake_pages_outstanding();
+
+	assert_int_equal(hc_reset_vm(fake.caller, vm->id), ret);
+	assert_int_equal(fake_virq.vm_deinits, deinits + 1);
+	assert_ptr_equal(fake_virq.vm_deinit_vm, vm);
+	assert_int_equal(fake_virq.vm_inits, inits + 1);
+	assert_int_equal(fake_virq.vcpu_inits, vcpu_inits + vm->vcpu_count);
+	assert_true(fake_virq_vm_live(vm));
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		assert_ptr_equal(vm->vcpus[i]->virq, vm->virq);
+	/* The old ones went back: one page for one. */
+	assert_int_equal(fake_pages_outstanding(), pages);
+}
+
+static void test_reset_of_paused_vm_recreates_interrupt_controllers(void **state)
+{
+	uint16_t id = make_vm(3);
+	struct vm *vm = vm_get(id);
+
+	assert_int_equal(hc_start_vm(fake.caller, id), 0);
+	fake_pcpus_run();
+	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
+	expect_controllers_recreated(vm, 0);
+	/* Again, and on the CREATED VM that reset left. */
+	expect_controllers_recreated(vm, 0);
+}
+
+static void test_reset_of_never_started_vm_recreates_interrupt_controllers(void **state)
+{
+	uint16_t id = make_vm(2);
+
+	expect_controllers_recreated(vm_get(id), 0);
+}
+
+static void test_reset_while_running_keeps_interrupt_controllers(void **state)
+{
+	uint16_t id = make_vm(1);
+
+	assert_int_equal(hc_start_vm(fake.caller, id), 0);
+	assert_int_equal(hc_reset_vm(fake.caller, id), -EBUSY);
+	assert_int_equal(fake_virq.vm_deinits, 0);
+	assert_int_equal(fake_virq.vm_inits, 1);
+}
+
+/* The error of the controllers is the hypercall's; a retry then succeeds. */
+static void test_reset_propagates_interrupt_controller_failure(void **state)
+{
+	uint16_t id = make_vm(2);
+	struct vm *vm = vm_get(id);
+
+	fake_virq.vm_init_ret = -ENOMEM;
+	assert_int_equal(hc_reset_vm(fake.caller, id), -ENOMEM);
+	fake_virq.vm_init_ret = 0;
+	fake_virq.vcpu_init_fail_at = 2;
+	fake_virq.vcpu_init_err = -ENOMEM;
+	assert_int_equal(hc_reset_vm(fake.caller, id), -ENOMEM);
+	assert_int_equal(fake_virq.vcpu_init_fail_at, 0);
+	/* Half-built controllers are not kept, and a VM without them may not start. */
+	assert_false(fake_virq_vm_live(vm));
+	assert_int_equal(hc_start_vm(fake.caller, id), -ENOMEM);
+	assert_int_equal(hc_reset_vm(fake.caller, id), 0);
+	assert_true(fake_virq_vm_live(vm));
+	assert_int_equal(hc_start_vm(fake.caller, id), 0);
+	fake_pcpus_run();
+	assert_int_equal(fake_vcpu_entries(vm->vcpus[0]), 1);
+}
+
+/* SDM Vol. 3 §8.4.1: after power-on only the BSP runs; APs wait for INIT-SIPI-SIPI. */
+static void test_start_blocks_aps_until_sipi_and_not_the_bsp(void **state)
+{
+	uint16_t id = make_vm(3);
+	struct vm *vm = vm_get(id);
+	struct vcpu *bsp = vm->vcpus[0], *ap1 = vm->vcpus[1], *ap2 = vm->vcpus[2];
+
+	assert_int_equal(hc_start_vm(fake.caller, id), 0);
+	assert_int_equal(bsp->blocked, 0);
+	assert_int_equal(ap1->blocked, VCPU_BLOCK_SIPI);
+	assert_int_equal(ap2->blocked, VCPU_BLOCK_SIPI);
+	assert_true(fake_in_runq(ap1) && fake_in_runq(ap2));	/* queued, not runnable */
+	fake_pcpus_run();
+	fake_pcpus_run();
+	assert_int_equal(fake_vcpu_entries(bsp), 2);
+	assert_int_equal(fake_vcpu_entries(ap1), 0);
+	assert_int_equal(fake_vcpu_entries(ap2), 0);
+	/* The BSP starts AP 1 only. */
+	send_init_sipi(ap1, 0x9F);
+	fake_pcpus_run();
+	assert_int_equal(fake_vcpu_sipis(ap1), 1);
+	assert_int_equal(ap1->blocked, 0);
+	assert_int_equal(fake_vcpu_entries(ap1), 1);
+	assert_int_equal(ap2->blocked, VCPU_BLOCK_SIPI);
+	assert_int_equal(fake_vcpu_entries(ap2), 0);
+	assert_int_equal(fake_vcpu_vmcs_inits(ap2), 0);
+}
+
+static void test_start_after_reset_blocks_aps_again(void **state)
+{
+	struct vm *vm = running_vm(2);
+
+	assert_int_equal(vm->vcpus[1]->blocked, 0);
+	assert_int_equal(hc_pause_vm(fake.caller, vm->id), 0);
+	assert_int_equal(hc_reset_vm(fake.caller, vm->id), 0);
+	assert_int_equal(hc_start_vm(fake.caller, vm->id), 0);
+	assert_int_equal(vm->vcpus[0]->blocked, 0);
+	assert_int_equal(vm->vcpus[1]->blocked, VCPU_BLOCK_SIPI);
+}
+
+/* Resuming a paused VM is not a power-on: started APs keep running. */
+static void test_resume_after_pause_does_not_block_started_aps(void **state)
+{
+	struct vm *vm = running_vm(2);
+	struct vcpu *ap = vm->vcpus[1];
+	unsigned e;
+
+	assert_int_equal(hc_pause_vm(fake.caller, vm->id), 0);
+	e = fake_vcpu_entries(ap);
+	assert_int_equal(hc_start_vm(fake.caller, vm->id), 0);
+	fake_pcpus_run();
+	assert_int_equal(ap->blocked, 0);
+	assert_int_equal(fake_vcpu_entries(ap), e + 1);
+}
+
+/* ------------------------------------------------------------------ */
 /* HC_SET_VCPU_REGS                                                    */
 
 static void test_set_vcpu_regs_refuses_vcpu_id_out_of_range(void **state)
@@ -777,10 +1019,29 @@ static void test_set_vcpu_regs_while_running_is_ebusy(void **state)
 	assert_int_equal(set_regs(id), -EBUSY);
 }
 
+/* On the BSP: an AP starts where its SIPI says, whatever its start state. */
+/* An AP whose registers the device model set starts there, without INIT/SIPI. */
+static void test_set_vcpu_regs_of_ap_starts_it_without_sipi(void **state)
+{
+	uint16_t id = make_vm(3);
+	struct vm *vm = vm_get(id);
+	struct acrn_hc_regs *r = &regs_param(1)->vcpu_regs;
+	const struct vcpu_boot_state *st;
+
+	r->rip = 0x2000;
+	assert_int_equal(set_regs(id), 0);
+	st = started_state(id, 1);
+	assert_non_null(st);
+	assert_int_equal(st->rip, 0x2000);
+	assert_int_equal(vm->vcpus[1]->blocked, 0);
+	assert_false(vm->vcpus[1]->wait_sipi);
+	assert_int_equal(vm->vcpus[2]->blocked, VCPU_BLOCK_SIPI);
+}
+
 static void test_set_vcpu_regs_real_mode_data_segments_get_selector_base(void **state)
 {
 	uint16_t id = make_vm(2);
-	struct acrn_hc_regs *r = &regs_param(1)->vcpu_regs;
+	struct acrn_hc_regs *r = &regs_param(0)->vcpu_regs;
 	const struct vcpu_boot_state *st;
 
 	r->cs_sel = 0x1000;
@@ -794,7 +1055,7 @@ static void test_set_vcpu_regs_real_mode_data_segments_get_selector_base(void **
 	r->gprs.rsp = 0xFFFE;
 	r->gprs.rsi = 0x5678;
 	assert_int_equal(set_regs(id), 0);
-	st = started_state(id, 1);
+	st = started_state(id, 0);
 	assert_non_null(st);
 	assert_int_equal(st->cs.sel, 0x1000);
 	assert_int_equal(st->cs.base, 0x10000);
@@ -1183,16 +1444,6 @@ static void test_notify_refuses_bad_vmid_or_vcpu(void **state)
 	assert_true(vm_get(id)->vcpus[1]->requests & VCPU_REQ_IOREQ_DONE);
 }
 
-/* A started VM with @n vCPUs that ran once. */
-static struct vm *running_vm(uint16_t n)
-{
-	uint16_t id = make_vm(n);
-
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
-	return vm_get(id);
-}
-
 static int guest_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t val)
 {
 	return v->vm->ops->pio(v, port, size, write, &val);
@@ -1395,6 +1646,292 @@ static void test_mmio_completion_failure_stops_vcpu(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* HLT, and I/O the interrupt controllers claim                        */
+
+static void test_hlt_with_nothing_pending_blocks_vcpu_until_interrupt(void **state)
+{
+	struct vm *vm = running_vm(2);
+	struct vcpu *v = vm->vcpus[1];
+	unsigned e = fake_vcpu_entries(v);
+
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_IF | 2);
+	assert_int_equal(vm->ops->hlt(v), 0);
+	assert_int_equal(v->blocked, VCPU_BLOCK_HALT);
+	assert_ptr_equal(fake_virq.pending_vcpu, v);
+	assert_int_equal(fake_vcpu_skips(v), 0);	/* handle_hlt() skips the HLT */
+	assert_int_equal(vm->vcpus[0]->blocked, 0);
+	fake_pcpus_run();
+	assert_int_equal(fake_vcpu_entries(v), e);
+	/* The scheduler wakes it once the controllers have something. */
+	fake_virq.pending = true;
+	fake_pcpus_run();
+	assert_int_equal(v->blocked, 0);
+	assert_int_equal(fake_vcpu_entries(v), e + 1);
+}
+
+static void test_hlt_with_interrupt_pending_does_not_block(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+	unsigned calls = fake_virq.pending_calls;
+
+	fake_virq.pending = true;
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, RFLAGS_IF | 2);
+	assert_int_equal(vm->ops->hlt(v), 0);
+	assert_int_equal(v->blocked, 0);
+	assert_int_equal(fake_virq.pending_calls, calls + 1);
+	assert_ptr_equal(fake_virq.pending_vcpu, v);
+	assert_int_equal(fake_vcpu_skips(v), 0);
+}
+
+/* "CLI; HLT": a maskable interrupt neither prevents nor ends the halt; an NMI does (SDM Vol. 3 §9.9). */
+static void test_hlt_with_if_clear_waits_for_nmi_only(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+	unsigned e = fake_vcpu_entries(v);
+
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, 2);
+	fake_virq.pending = true;
+	assert_int_equal(vm->ops->hlt(v), 0);
+	assert_int_equal(v->blocked, VCPU_BLOCK_HALT);
+	fake_pcpus_run();
+	assert_int_equal(v->blocked, VCPU_BLOCK_HALT);
+	assert_int_equal(fake_vcpu_entries(v), e);
+	fake_virq.nmi = true;
+	fake_pcpus_run();
+	assert_int_equal(v->blocked, 0);
+	assert_int_equal(fake_vcpu_entries(v), e + 1);
+}
+
+/* An NMI pending at the HLT: the vCPU does not halt even with IF = 0. */
+static void test_hlt_with_nmi_pending_and_if_clear_does_not_block(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, 2);
+	fake_virq.nmi = true;
+	assert_int_equal(vm->ops->hlt(v), 0);
+	assert_int_equal(v->blocked, 0);
+}
+
+/* "STI; HLT": the shadow must not hold the wake-up interrupt back. */
+static void test_hlt_ends_sti_and_mov_ss_shadow_but_not_nmi_blocking(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+
+	for (int pending = 0; pending <= 1; pending++) {
+		fake_virq.pending = pending;
+		fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY,
+			      INTR_BLOCK_STI | INTR_BLOCK_MOVSS | INTR_BLOCK_NMI);
+		assert_int_equal(vm->ops->hlt(v), 0);
+		assert_int_equal(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY), INTR_BLOCK_NMI);
+		assert_int_equal(fake_intr_shadow_ends(), (unsigned)pending + 1);
+	}
+}
+
+static void test_pio_claimed_by_virq_is_not_forwarded(void **state)
+{
+	struct vm *vm = running_vm(2);
+	struct vcpu *v = vm->vcpus[1];
+	struct acrn_hc_io_request *s = &ioreq_page(OFF_IOREQ)->req_slot[1];
+	uint32_t val = 0x5A;
+
+	fake_virq.pio_claim = true;
+	fake_virq.pio_port = 0x21;
+	fake_virq.pio_read_val = 0xAB;
+	assert_int_equal(vm->ops->pio(v, 0x21, 1, true, &val), 0);
+	assert_int_equal(fake_virq.pio_claimed, 1);
+	assert_ptr_equal(fake_virq.pio_vcpu, v);
+	assert_int_equal(fake_virq.pio_last_port, 0x21);
+	assert_int_equal(fake_virq.pio_last_size, 1);
+	assert_true(fake_virq.pio_last_write);
+	assert_int_equal(fake_virq.pio_last_val, 0x5A);
+	val = 0;
+	assert_int_equal(vm->ops->pio(v, 0x21, 1, false, &val), 0);
+	assert_false(fake_virq.pio_last_write);
+	assert_int_equal(val, 0xAB);
+	/* Neither became an IOREQ. */
+	assert_int_equal(fake_upcalls(), 0);
+	assert_int_equal(s->processed, ACRN_HC_IOREQ_STATE_FREE);
+	assert_int_equal(v->blocked, 0);
+	/* Another port is the device model's, after virq_pio() declined it. */
+	assert_int_equal(guest_pio(v, 0x20, 1, true, 0x11), -EINPROGRESS);
+	assert_int_equal(fake_virq.pio_calls, 3);
+	assert_int_equal(fake_virq.pio_claimed, 2);
+	assert_int_equal(fake_upcalls(), 1);
+	assert_int_equal(s->processed, ACRN_HC_IOREQ_STATE_PENDING);
+	assert_int_equal(s->reqs.pio_request.address, 0x20);
+	assert_int_equal(s->reqs.pio_request.value, 0x11);
+	assert_true(v->blocked & VCPU_BLOCK_IOREQ);
+}
+
+static void test_mmio_claimed_by_virq_is_not_forwarded(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+	struct acrn_hc_io_request *s = &ioreq_page(OFF_IOREQ)->req_slot[0];
+	uint64_t val = 0;
+
+	fake_virq.mmio_claim = true;
+	fake_virq.mmio_base = 0xFEE00000ULL;
+	fake_virq.mmio_size = PAGE_SIZE;
+	fake_virq.mmio_read_val = 0x14;
+	assert_int_equal(vm->ops->mmio(v, 0xFEE00030ULL, 4, false, &val), 0);
+	assert_int_equal(val, 0x14);
+	assert_ptr_equal(fake_virq.mmio_vcpu, v);
+	assert_int_equal(fake_virq.mmio_last_gpa, 0xFEE00030ULL);
+	assert_int_equal(fake_virq.mmio_last_size, 4);
+	assert_false(fake_virq.mmio_last_write);
+	val = 0x1234567890ULL;
+	assert_int_equal(vm->ops->mmio(v, 0xFEE000B0ULL, 8, true, &val), 0);
+	assert_true(fake_virq.mmio_last_write);
+	assert_int_equal(fake_virq.mmio_last_val, 0x1234567890ULL);
+	assert_int_equal(fake_virq.mmio_claimed, 2);
+	assert_int_equal(fake_upcalls(), 0);
+	assert_int_equal(s->processed, ACRN_HC_IOREQ_STATE_FREE);
+	assert_int_equal(v->io.n_done, 0);	/* nothing to replay */
+	assert_int_equal(v->blocked, 0);
+	/* Just past the claimed page: forwarded. */
+	fake_vmcs_set(VMCS_GUEST_PHYS_ADDR, 0xFEE01000ULL);
+	val = 0;
+	assert_int_equal(vm->ops->mmio(v, 0xFEE01000ULL, 4, false, &val), -EINPROGRESS);
+	assert_int_equal(fake_virq.mmio_calls, 3);
+	assert_int_equal(fake_upcalls(), 1);
+	assert_int_equal(s->processed, ACRN_HC_IOREQ_STATE_PENDING);
+	assert_int_equal(s->type, ACRN_HC_IOREQ_TYPE_MMIO);
+	assert_int_equal(s->reqs.mmio_request.address, 0xFEE01000ULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* HC_SET_IRQLINE and HC_INJECT_MSI                                    */
+
+static const uint64_t bad_vmids[] = { 0, 2, MAX_VMS - 1, MAX_VMS, 0xFFFF, (1ULL << 32) | 1, ~0ULL };
+
+static void test_set_irqline_refuses_unknown_vmid_and_the_service_vm(void **state)
+{
+	make_vm(1);
+	for (size_t i = 0; i < ARRAY_SIZE(bad_vmids); i++)
+		assert_int_equal(hc_set_irqline(fake.caller, bad_vmids[i],
+						ACRN_HC_IRQLINE_ARG(4, ACRN_HC_IRQLINE_SET_HIGH)), -EINVAL);
+	assert_int_equal(fake_virq.irqline_calls, 0);
+}
+
+/* gsi is bits 31:0, op bits 63:32; checking them is virq_set_irqline()'s job. */
+static void test_set_irqline_passes_gsi_and_op_through_to_that_vm(void **state)
+{
+	static const struct { uint32_t gsi, op; } cases[] = {
+		{ 4, ACRN_HC_IRQLINE_SET_HIGH }, { 0, ACRN_HC_IRQLINE_SET_LOW },
+		{ 47, ACRN_HC_IRQLINE_RAISING_PULSE }, { 9, ACRN_HC_IRQLINE_FALLING_PULSE },
+		{ 0xFFFFFFFFU, 0xFFFFFFFFU }, { 48, 0x80000004U },
+	};
+	uint16_t a = make_vm(1), b;
+
+	assert_int_equal(create(1, 0x4, OFF_IOREQ2, &b), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint16_t id = i & 1 ? a : b;
+
+		assert_int_equal(hc_set_irqline(fake.caller, id,
+						ACRN_HC_IRQLINE_ARG(cases[i].gsi, cases[i].op)), 0);
+		assert_int_equal(fake_virq.irqline_calls, i + 1);
+		assert_ptr_equal(fake_virq.irqline_vm, vm_get(id));
+		assert_int_equal(fake_virq.irqline_gsi, cases[i].gsi);
+		assert_int_equal(fake_virq.irqline_op, cases[i].op);
+	}
+}
+
+static void test_set_irqline_returns_what_virq_returns(void **state)
+{
+	uint16_t id = make_vm(1);
+
+	fake_virq.irqline_ret = -EINVAL;
+	assert_int_equal(hc_set_irqline(fake.caller, id, ACRN_HC_IRQLINE_ARG(48, 0)), -EINVAL);
+	fake_virq.irqline_ret = 0;
+	assert_int_equal(hc_set_irqline(fake.caller, id, ACRN_HC_IRQLINE_ARG(1, 0)), 0);
+	assert_int_equal(fake_virq.irqline_calls, 2);
+}
+
+static struct acrn_hc_msi_entry *msi_param(size_t off, uint64_t addr, uint64_t data)
+{
+	struct acrn_hc_msi_entry *m = fake_sos_ptr(off);
+
+	m->msi_addr = addr;
+	m->msi_data = data;
+	return m;
+}
+
+static void test_inject_msi_refuses_unknown_vmid_and_the_service_vm(void **state)
+{
+	make_vm(1);
+	msi_param(OFF_PARAM, 0xFEE00000ULL, 0x30);
+	for (size_t i = 0; i < ARRAY_SIZE(bad_vmids); i++)
+		assert_int_equal(hc_inject_msi(fake.caller, bad_vmids[i], fake_sos_gpa(OFF_PARAM)),
+				 -EINVAL);
+	assert_int_equal(fake_virq.msi_calls, 0);
+}
+
+static void test_inject_msi_param_outside_service_vm_ram_is_efault(void **state)
+{
+	uint16_t id = make_vm(1);
+	const uint64_t bad[] = {
+		fake_sos_gpa(FAKE_SOS_RAM_SIZE),		/* just past its RAM */
+		fake_sos_gpa(FAKE_SOS_RAM_SIZE) - 8,		/* straddles the end */
+		(uint64_t)(uintptr_t)fake.hv_res,		/* the hypervisor's */
+		(uint64_t)(uintptr_t)fake.hv_res + FAKE_HV_RES_SIZE - 16,
+		0, ~0ULL - 4, 1ULL << 52,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(hc_inject_msi(fake.caller, id, bad[i]), -EFAULT);
+	assert_int_equal(fake_virq.msi_calls, 0);
+	/* The last 16 bytes of RAM, and a read-only page, are fine: it is only read. */
+	msi_param(FAKE_SOS_RAM_SIZE - sizeof(struct acrn_hc_msi_entry), 0xFEE00000ULL, 0x31);
+	assert_int_equal(hc_inject_msi(fake.caller, id,
+				       fake_sos_gpa(FAKE_SOS_RAM_SIZE - sizeof(struct acrn_hc_msi_entry))),
+			 0);
+	assert_int_equal(fake_virq.msi_data, 0x31);
+	assert_int_equal(hc_inject_msi(fake.caller, id, (uint64_t)(uintptr_t)fake.ro_page), 0);
+	assert_int_equal(fake_virq.msi_calls, 2);
+}
+
+/* Address and data go through whole (64 bits each): validating them is virq's job. */
+static void test_inject_msi_passes_address_and_data_through_to_that_vm(void **state)
+{
+	static const struct { uint64_t addr, data; } cases[] = {
+		{ 0xFEE01000ULL, 0x4031 },			/* APIC ID 1, fixed, vector 0x31 */
+		{ 0xFEE0F00CULL, 0xC0FF },			/* logical, RH, level */
+		{ 0x123456789ABCDEF0ULL, 0xFEDCBA9876543210ULL },	/* nonsense, unchanged */
+	};
+	uint16_t a = make_vm(1), b;
+
+	assert_int_equal(create(2, 0x6, OFF_IOREQ2, &b), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint16_t id = i & 1 ? a : b;
+
+		msi_param(OFF_PARAM, cases[i].addr, cases[i].data);
+		assert_int_equal(hc_inject_msi(fake.caller, id, fake_sos_gpa(OFF_PARAM)), 0);
+		assert_int_equal(fake_virq.msi_calls, i + 1);
+		assert_ptr_equal(fake_virq.msi_vm, vm_get(id));
+		assert_int_equal(fake_virq.msi_addr, cases[i].addr);
+		assert_int_equal(fake_virq.msi_data, cases[i].data);
+	}
+}
+
+static void test_inject_msi_returns_what_virq_returns(void **state)
+{
+	uint16_t id = make_vm(1);
+
+	msi_param(OFF_PARAM, 0xFEE00000ULL, 1ULL << 32);
+	fake_virq.msi_ret = -EINVAL;
+	assert_int_equal(hc_inject_msi(fake.caller, id, fake_sos_gpa(OFF_PARAM)), -EINVAL);
+	fake_virq.msi_ret = 0;
+	assert_int_equal(hc_inject_msi(fake.caller, id, fake_sos_gpa(OFF_PARAM)), 0);
+	assert_int_equal(fake_virq.msi_calls, 2);
+}
+
+/* ------------------------------------------------------------------ */
 /* HC_SERVICE_VM_OFFLINE_CPU                                           */
 
 static void test_offline_cpu_refuses_unknown_apic_id(void **state)
@@ -1451,6 +1988,11 @@ int main(void)
 		T(test_create_too_many_vms_is_enomem_without_leak),
 		T(test_create_out_of_pages_at_each_step_is_enomem_without_leak),
 		T(test_create_marks_every_ioreq_slot_free),
+		T(test_create_gives_vm_and_every_vcpu_interrupt_controllers),
+		T(test_create_virq_vm_init_failure_is_enomem_without_leak),
+		T(test_create_virq_vcpu_init_failure_is_enomem_without_leak),
+		T(test_destroy_frees_interrupt_controllers),
+		T(test_destroy_refused_keeps_interrupt_controllers),
 		T(test_lifecycle_calls_refuse_unknown_vmid),
 		T(test_lifecycle_calls_refuse_the_service_vm),
 		T(test_start_without_ioreq_buffer_is_refused),
@@ -1470,6 +2012,13 @@ int main(void)
 		T(test_destroy_after_reset_and_restart_succeeds),
 		T(test_pause_and_destroy_act_at_once_for_vcpu_on_callers_pcpu),
 		T(test_reset_then_start_on_callers_pcpu_runs_again),
+		T(test_reset_of_paused_vm_recreates_interrupt_controllers),
+		T(test_reset_of_never_started_vm_recreates_interrupt_controllers),
+		T(test_reset_while_running_keeps_interrupt_controllers),
+		T(test_reset_propagates_interrupt_controller_failure),
+		T(test_start_blocks_aps_until_sipi_and_not_the_bsp),
+		T(test_start_after_reset_blocks_aps_again),
+		T(test_resume_after_pause_does_not_block_started_aps),
 		T(test_set_vcpu_regs_refuses_vcpu_id_out_of_range),
 		T(test_set_vcpu_regs_bad_param_gpa_is_efault),
 		T(test_set_vcpu_regs_refuses_pg_without_pe),
@@ -1478,6 +2027,7 @@ int main(void)
 		T(test_set_vcpu_regs_refuses_cr4_vmxe),
 		T(test_set_vcpu_regs_refuses_zero_cs_limit),
 		T(test_set_vcpu_regs_while_running_is_ebusy),
+		T(test_set_vcpu_regs_of_ap_starts_it_without_sipi),
 		T(test_set_vcpu_regs_real_mode_data_segments_get_selector_base),
 		T(test_set_vcpu_regs_long_mode_state_is_stored),
 		T(test_regions_refuse_zero_or_more_than_128),
@@ -1506,6 +2056,20 @@ int main(void)
 		T(test_pio_without_ioreq_buffer_is_eio),
 		T(test_mmio_read_is_forwarded_and_completion_replays_it),
 		T(test_mmio_completion_failure_stops_vcpu),
+		T(test_hlt_with_nothing_pending_blocks_vcpu_until_interrupt),
+		T(test_hlt_with_interrupt_pending_does_not_block),
+		T(test_hlt_with_if_clear_waits_for_nmi_only),
+		T(test_hlt_with_nmi_pending_and_if_clear_does_not_block),
+		T(test_hlt_ends_sti_and_mov_ss_shadow_but_not_nmi_blocking),
+		T(test_pio_claimed_by_virq_is_not_forwarded),
+		T(test_mmio_claimed_by_virq_is_not_forwarded),
+		T(test_set_irqline_refuses_unknown_vmid_and_the_service_vm),
+		T(test_set_irqline_passes_gsi_and_op_through_to_that_vm),
+		T(test_set_irqline_returns_what_virq_returns),
+		T(test_inject_msi_refuses_unknown_vmid_and_the_service_vm),
+		T(test_inject_msi_param_outside_service_vm_ram_is_efault),
+		T(test_inject_msi_passes_address_and_data_through_to_that_vm),
+		T(test_inject_msi_returns_what_virq_returns),
 		T(test_offline_cpu_refuses_unknown_apic_id),
 		T(test_offline_cpu_refuses_the_bsp),
 		T(test_offline_cpu_marks_pcpu_dedicated_and_offlines_its_vcpu),

@@ -578,7 +578,7 @@ static bool maskable_pending(struct virq_lapic *l)
 	return vlapic_pending_intr(l->vlapic, &vector) == 0 || extint_pending(l);
 }
 
-bool virq_pending(struct vcpu *v)
+bool virq_halt_wake(struct vcpu *v, bool if_set)
 {
 	struct virq_lapic *l = vcpu_lapic(v);
 	bool ret;
@@ -587,9 +587,14 @@ bool virq_pending(struct vcpu *v)
 		return false;
 	virq_lock(l->q);
 	fire_timer(l);
-	ret = l->nmi_pending || maskable_pending(l);
+	ret = l->nmi_pending || (if_set && maskable_pending(l));
 	virq_unlock(l->q);
 	return ret;
+}
+
+bool virq_pending(struct vcpu *v)
+{
+	return virq_halt_wake(v, true);
 }
 
 uint64_t virq_next_deadline(struct vcpu *v)

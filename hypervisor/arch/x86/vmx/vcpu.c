@@ -150,14 +150,17 @@ static void vmcs_init_controls(struct vcpu *v)
 		if (!vm->virt_irq && vmx_ctls_allow(vmx_caps.exit, EXIT_SAVE_PREEMPT))
 			exit |= EXIT_SAVE_PREEMPT;
 	}
+	/* On a pCPU shared with the Service VM, a User VM exits for the
+	 * Service VM's interrupts without acknowledging them: they stay pending
+	 * in the LAPIC and reach the Service VM when it runs next.  Its
+	 * spin-waits (PAUSE) yield: the lock holder may be waiting for the pCPU. */
+	if (vm->user_vm && !sched_is_dedicated(v->pcpu))
+		proc |= PROC_PAUSE_EXIT;
+	else
+		exit |= EXIT_ACK_INTR;
 	vmcs_write(VMCS_PIN_CTLS, vmx_adjust_ctls(vmx_caps.pin, pin));
 	vmcs_write(VMCS_PROC_CTLS, vmx_adjust_ctls(vmx_caps.proc, proc));
 	vmcs_write(VMCS_PROC_CTLS2, vmx_adjust_ctls(vmx_caps.proc2, proc2));
-	/* On a pCPU shared with the Service VM, a User VM exits for the
-	 * Service VM's interrupts without acknowledging them: they stay pending
-	 * in the LAPIC and reach the Service VM when it runs next. */
-	if (!(vm->user_vm && !sched_is_dedicated(v->pcpu)))
-		exit |= EXIT_ACK_INTR;
 	vmcs_write(VMCS_EXIT_CTLS, vmx_adjust_ctls(vmx_caps.exit, exit));
 	vmcs_write(VMCS_ENTRY_CTLS, vmx_adjust_ctls(vmx_caps.entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER));
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
@@ -424,7 +427,7 @@ void vcpu_run(struct vcpu *v)
 		if (vmx_vmrun(&v->regs, v->launched) != 0) {
 			pr_err("VM %s vCPU %u: VM entry failed, VM-instruction error %lu",
 			       v->vm->name, v->id, vmcs_read(VMCS_VM_INSTR_ERROR));
-			vcpu_stop(v, "VM entry failed");
+			vmexit_fatal(v, "VM entry failed");
 			break;
 		}
 		v->launched = true;

@@ -61,8 +61,9 @@ static int handle_io(struct vcpu *v)
 
 	if (string || (size != 1 && size != 2 && size != 4))
 		return -ENOTSUP;	/* INS/OUTS: not emulated yet */
+	/* OUT writes AL, AX or EAX: the rest of RAX is not the guest's data. */
 	if (!in)
-		val = (uint32_t)v->regs.gpr[GPR_RAX];
+		val = (uint32_t)v->regs.gpr[GPR_RAX] & (size == 4 ? 0xFFFFFFFFU : (1U << (size * 8)) - 1);
 	if (v->vm->ops->pio == NULL)
 		return -ENOTSUP;
 	ret = v->vm->ops->pio(v, port, size, !in, &val);
@@ -85,10 +86,39 @@ static int handle_io(struct vcpu *v)
 	return 0;
 }
 
+/* PAUSE (spin-wait) of a User VM on a shared pCPU: the time slice goes to another vCPU. */
+static int handle_pause(struct vcpu *v)
+{
+	v->yield = true;
+	vcpu_skip_instruction(v);
+	return 0;
+}
+
 static int handle_vmcall(struct vcpu *v)
 {
 	hypercall_handle(v);
 	return 0;
+}
+
+/*
+ * The vCPU cannot go on.  A User VM's device model is told the way a chipset
+ * reset tells it (0x06 written to the reset control register 0xCF9), and
+ * resets or stops the VM as configured; the vCPU never runs again until
+ * then.  Any other vCPU (or a User VM whose IOREQ slot is busy) just stops.
+ */
+void vmexit_fatal(struct vcpu *v, const char *why)
+{
+	if (v->vm->user_vm && v->vm->ops->pio != NULL) {
+		uint32_t val = 0x06;
+
+		if (v->vm->ops->pio(v, 0xCF9, 1, true, &val) == -EINPROGRESS) {
+			pr_err("VM %s vCPU %u: %s: the device model is told to reset the VM",
+			       v->vm->name, v->id, why);
+			v->blocked |= VCPU_BLOCK_PAUSED;
+			return;
+		}
+	}
+	vcpu_stop(v, why);
 }
 
 static int handle_triple_fault(struct vcpu *v)
@@ -102,18 +132,8 @@ static int handle_triple_fault(struct vcpu *v)
 		outb(0xCF9, 0x06);
 		outb(0x64, 0xFE);
 	}
-	/* A User VM's triple fault is its reset: the device model sees the
-	 * write a chipset reset makes (0x06 to the reset control register
-	 * 0xCF9) and resets or stops the VM as configured. */
-	if (v->vm->user_vm && v->vm->ops->pio != NULL) {
-		uint32_t val = 0x06;
-
-		if (v->vm->ops->pio(v, 0xCF9, 1, true, &val) == -EINPROGRESS) {
-			v->blocked |= VCPU_BLOCK_PAUSED;	/* never resumed: the DM resets the VM */
-			return 0;
-		}
-	}
-	return -EFAULT;
+	vmexit_fatal(v, "triple fault");
+	return 0;
 }
 
 static int handle_ept_violation(struct vcpu *v)
@@ -410,6 +430,7 @@ static const vmexit_fn handlers[EXIT_REASON_MAX] = {
 	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_HLT] = handle_hlt,
+	[EXIT_PAUSE] = handle_pause,
 	[EXIT_VMCALL] = handle_vmcall,
 	[EXIT_IO_INSTRUCTION] = handle_io,
 	[EXIT_EPT_VIOLATION] = handle_ept_violation,
@@ -430,7 +451,7 @@ void vmexit_handle(struct vcpu *v)
 		       vmcs_read(VMCS_GUEST_RIP), vmcs_read(VMCS_GUEST_CS_SEL), vmcs_read(VMCS_GUEST_CS_AR),
 		       vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_GUEST_EFER),
 		       vmcs_read(VMCS_GUEST_ACTIVITY), vmcs_read(VMCS_GUEST_INTERRUPTIBILITY));
-		vcpu_stop(v, "VM entry failed");
+		vmexit_fatal(v, "VM entry failed");
 		return;
 	}
 	if (basic < EXIT_REASON_MAX)
@@ -445,13 +466,13 @@ void vmexit_handle(struct vcpu *v)
 		pr_err("VM %s vCPU %u: unhandled VM exit %u (%s), qualification %#lx, RIP %#lx",
 		       v->vm->name, v->id, basic, vmx_exit_name(basic),
 		       vmcs_read(VMCS_EXIT_QUALIFICATION), vmcs_read(VMCS_GUEST_RIP));
-		vcpu_stop(v, "unhandled VM exit");
+		vmexit_fatal(v, "unhandled VM exit");
 		return;
 	}
 	ret = handlers[basic](v);
 	if (ret != 0) {
 		pr_err("VM %s vCPU %u: stopped after %s exit (error %d)",
 		       v->vm->name, v->id, vmx_exit_name(basic), ret);
-		vcpu_stop(v, vmx_exit_name(basic));
+		vmexit_fatal(v, vmx_exit_name(basic));
 	}
 }

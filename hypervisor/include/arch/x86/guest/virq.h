@@ -94,6 +94,13 @@ int virq_cr8(struct vcpu *v, bool write, uint64_t *val);
  */
 bool virq_pending(struct vcpu *v);
 
+/**
+ * Would a vCPU halted with RFLAGS.IF = if_set leave the HLT state now (SDM
+ * Vol. 3 §9.9: an NMI always, a maskable interrupt only with IF set)?
+ * Expired vLAPIC timers are fired first.  Callable from any pCPU.
+ */
+bool virq_halt_wake(struct vcpu *v, bool if_set);
+
 /** Guest TSC of the vCPU's next vLAPIC timer expiry, 0 if none is armed. */
 uint64_t virq_next_deadline(struct vcpu *v);
 
