@@ -42,10 +42,25 @@ init_load_modules() {
 	return $_rc
 }
 
+# init_drain_console: wait (at most 5 s) until ttyS0 has sent what init wrote: its transmit
+# count in /proc/tty/driver/serial stops moving.  Without it, a burst of lines just before
+# poweroff dies in the tty buffer.
+init_drain_console() {
+	_prev='' _n=0
+	while [ "$_n" -lt 50 ]; do
+		_tx=$(sed -n 's/^0: .* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial 2>/dev/null)
+		[ -z "$_tx" ] && { sleep 1; return; }
+		[ "$_tx" = "$_prev" ] && return
+		_prev=$_tx _n=$((_n + 1))
+		sleep 0.1
+	done
+}
+
 # init_poweroff: flush, then power off (ACPI S5).  "tsc shutdown", when /bin/tsc exists,
 # ends Bochs directly through its 0x8900 port, in case the ACPI path is not taken.
 init_poweroff() {
 	sync
+	init_drain_console
 	[ -x /bin/tsc ] && /bin/tsc shutdown 2>/dev/null
 	poweroff -f
 	while :; do sleep 1; done
