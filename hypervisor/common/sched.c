@@ -18,6 +18,8 @@
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/spinlock.h>
 #include <arch/x86/cpu.h>
+#include <arch/x86/lapic.h>
+#include <arch/x86/timer.h>
 #include <common/page_alloc.h>
 #include <lib/errno.h>
 
@@ -92,6 +94,51 @@ bool sched_uos_runnable(uint32_t pcpu)
 			return true;
 	}
 	return false;
+}
+
+bool sched_has_uos(uint32_t pcpu)
+{
+	for (unsigned i = 0; pcpu < MAX_PCPUS && i < SCHED_MAX_PER_PCPU; i++)
+		if (__atomic_load_n(&runq[pcpu][i], __ATOMIC_ACQUIRE) != NULL)
+			return true;
+	return false;
+}
+
+/* An interrupt waits in the physical LAPIC's IRR (SDM Vol. 3 §11.8.4): the Service VM's. */
+static bool lapic_irr_pending(void)
+{
+	for (uint32_t i = 0; i < 8; i++)
+		if (lapic_read(0x200 + i * 0x10) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * Idle on a pCPU shared by the Service VM and User VMs: poll in the
+ * hypervisor rather than halt in the Service VM, so that a User VM vCPU made
+ * runnable from another pCPU (an I/O completion, an interrupt, an expired
+ * vLAPIC timer of a halted vCPU) runs at once instead of at the next tick.
+ * Returns when the Service VM has an interrupt (its halt ends), a User VM
+ * vCPU wants the pCPU, or a tick period has passed (hypervisor tick).
+ */
+static void idle_poll(struct vcpu *sos, struct vcpu *loaded)
+{
+	uint64_t start = rdtsc(), period = (uint64_t)tsc_khz * 10;
+
+	for (;;) {
+		if (lapic_irr_pending()) {
+			sos->blocked &= ~VCPU_BLOCK_HALT;
+			return;
+		}
+		if (sched_uos_runnable(sos->pcpu))
+			return;
+		if (rdtsc() - start >= period) {
+			if (loaded != NULL)
+				hv_tick(loaded);
+			return;
+		}
+		cpu_relax();
+	}
 }
 
 void sched_wake_service_vcpu(uint32_t pcpu)
@@ -242,6 +289,10 @@ void sched_loop(struct vcpu *sos)
 			v = sos;
 		if (v == NULL)
 			v = pick_uos(psp, cpu);
+		if (v == NULL && sos != NULL && sched_has_uos(cpu)) {
+			idle_poll(sos, psp->loaded);
+			continue;
+		}
 		if (v == NULL && sos != NULL) {
 			/* Idle: the Service VM vCPU halts in the guest. */
 			sos->blocked &= ~VCPU_BLOCK_HALT;

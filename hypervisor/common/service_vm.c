@@ -266,15 +266,18 @@ static int sos_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uin
 
 /*
  * HLT exits so that an idle Service VM vCPU can lend its pCPU to User VMs
- * (shared scheduling).  The instruction is completed here: with a User VM
- * vCPU runnable the Service VM vCPU yields; otherwise it re-enters in the
- * HLT activity state and its next physical interrupt wakes it directly.
- * The STI / MOV-SS blocking in force belonged to the HLT and ends with it.
+ * (shared scheduling).  The instruction is completed here: with User VM
+ * vCPUs on the pCPU the Service VM vCPU leaves it to the scheduler, which
+ * runs them or idles polling for the Service VM's next interrupt; otherwise
+ * it re-enters in the HLT activity state and its next physical interrupt
+ * wakes it directly.  The STI / MOV-SS blocking in force belonged to the
+ * HLT and ends with it.
  */
 static int sos_hlt(struct vcpu *v)
 {
 	vmcs_end_intr_shadow();
-	if (sched_uos_runnable(v->pcpu))
+	/* With User VM vCPUs on the pCPU the hypervisor idles for it (sched.c). */
+	if (sched_has_uos(v->pcpu))
 		v->blocked |= VCPU_BLOCK_HALT;
 	else
 		vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_HLT);

@@ -27,6 +27,9 @@ struct vcpu;
 /** vCPUs one pCPU can hold besides its Service VM vCPU. */
 #define SCHED_MAX_PER_PCPU	4
 
+/** Does pCPU pcpu hold any User VM vCPU (runnable or not)? */
+bool sched_has_uos(uint32_t pcpu);
+
 /** Put a User VM vCPU on the run queue of v->pcpu. @return 0, -EBUSY (queue full). */
 int sched_attach(struct vcpu *v);
 
