@@ -13,24 +13,18 @@ build=${BUILD:-$top/build}
 out=$build/vhm-fake
 work=$out/qemu
 kernel=$build/kernel/vmlinuz
+. "$top/tests/lib/qemu-initramfs.sh"
 
 fail() { echo "FAIL vhm/fake-harness: $*"; exit 1; }
 [ -f "$kernel" ] || fail "no kernel at $kernel (make deps)"
 make --no-print-directory -C "$top/kernel-modules/vhm" O="$out" VHM_FAKE_HV=1 >"$out.build.log" 2>&1 ||
   { cat "$out.build.log"; fail "module build"; }
 
-rm -rf "$work" && mkdir -p "$work/root/bin"
+qemu_initramfs_begin "$work"
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
   -o "$work/root/vhm_fake_test" "$top/kernel-modules/vhm/tests/vhm_fake_test.c" || fail "test build"
-cp /bin/busybox "$work/root/bin/busybox"
 cp "$out/acrn_vhm.ko" "$work/root/acrn_vhm.ko"
-cat > "$work/root/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mkdir -p /proc /sys /dev
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+cat >> "$work/root/init" <<'INIT'
 mount -t debugfs debugfs /sys/kernel/debug
 insmod /acrn_vhm.ko || echo "VHM-FAKE-EXIT insmod failed"
 # Bind QEMU's edu device as the upcall function: requests then arrive by MSI.
@@ -45,12 +39,10 @@ dmesg | grep -E 'acrn_vhm|Oops|BUG:|WARNING:' | sed 's/^/DMESG /'
 rmmod acrn_vhm && echo "VHM-FAKE-RMMOD ok"
 poweroff -f
 INIT
-chmod 755 "$work/root/init"
-(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.img"
+qemu_initramfs_pack "$work"
 
-timeout 300 qemu-system-x86_64 -accel "${VHM_QEMU_ACCEL:-tcg}" -m 512 -smp 2 -nographic -no-reboot \
-  -device edu -kernel "$kernel" -initrd "$work/initrd.img" \
-  -append "console=ttyS0 loglevel=${VHM_LOGLEVEL:-4} panic=-1 VHM_UPCALL=${VHM_UPCALL:-msi}" </dev/null >"$work/console.log" 2>&1 || true
+qemu_boot "$work" "$kernel" 300 "${VHM_QEMU_ACCEL:-tcg}" \
+  "console=ttyS0 loglevel=${VHM_LOGLEVEL:-4} panic=-1 VHM_UPCALL=${VHM_UPCALL:-msi}" -smp 2 -device edu
 
 log=$work/console.log
 tr -d '\r' < "$log" | grep -aoE '(PASS|FAIL) vhm/.*' || true

@@ -20,22 +20,16 @@ ko=${1:-$build/vhm/acrn_vhm.ko}
 kernel=$build/kernel/vmlinuz
 work=$build/vhm/smoke
 name=vhm/load-without-hypervisor
+. "$top/tests/lib/qemu-initramfs.sh"
 
 fail() { echo "FAIL $name: $*"; exit 1; }
 [ -f "$ko" ] || fail "no module at $ko (make vhm)"
 [ -f "$kernel" ] || fail "no kernel at $kernel (make deps)"
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 missing"
 
-rm -rf "$work" && mkdir -p "$work/root/bin"
-cp /bin/busybox "$work/root/bin/busybox"
+qemu_initramfs_begin "$work"
 cp "$ko" "$work/root/acrn_vhm.ko"
-cat > "$work/root/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mkdir -p /proc /sys /dev
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+cat >> "$work/root/init" <<'INIT'
 insmod /acrn_vhm.ko 2>/insmod.err
 echo "VHM-SMOKE insmod-rc=$? $(cat /insmod.err)"
 [ -e /dev/acrn_vhm ] && echo "VHM-SMOKE dev-exists" || echo "VHM-SMOKE dev-absent"
@@ -44,12 +38,9 @@ dmesg | grep -E 'acrn_vhm|Unknown symbol|disagrees|Oops|BUG:|WARNING:'
 echo "VHM-SMOKE dmesg-end"
 poweroff -f
 INIT
-chmod 755 "$work/root/init"
-(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.img"
+qemu_initramfs_pack "$work"
 
-timeout 300 qemu-system-x86_64 -accel "${VHM_QEMU_ACCEL:-tcg}" -m 512 -smp 1 -nographic -no-reboot \
-  -kernel "$kernel" -initrd "$work/initrd.img" \
-  -append "console=ttyS0 quiet loglevel=4 panic=-1" </dev/null >"$work/console.log" 2>&1 || true
+qemu_boot "$work" "$kernel" 300 "${VHM_QEMU_ACCEL:-tcg}" "console=ttyS0 quiet loglevel=4 panic=-1" -smp 1
 
 log=$work/console.log
 grep -q 'VHM-SMOKE dmesg-end' "$log" || fail "guest did not finish (see $log)"

@@ -45,6 +45,64 @@
 	outl %eax, %dx
 .endm
 
+/* RDX = the TSC, read once every earlier instruction is done (LFENCE; RDTSC). */
+.macro TSC_RDX
+	lfence
+	rdtsc
+	shlq $32, %rdx
+	orq %rax, %rdx
+.endm
+
+/*
+ * R12D runs of \insn with DX = UOS_PORT_BENCH; R13 = the TSC before the loop.
+ * Clobbers RAX, RCX, RDX.
+ */
+.macro BENCH_LOOP insn:vararg
+	TSC_RDX
+	movq %rdx, %r13
+	movl %r12d, %ecx
+	movw $UOS_PORT_BENCH, %dx
+	.balign 16
+1:	\insn
+	decl %ecx
+	jnz 1b
+.endm
+
+/*
+ * Halt until an interrupt handler has made the dword \count non-zero, with
+ * no window for a lost wake-up (IF = 1 after), then check it is 1 (\code).
+ */
+.macro WAIT_ONE count, code
+1:	cli
+	cmpl $0, \count(%rip)
+	jne 2f
+	sti				/* STI shadow: HLT runs before any delivery */
+	hlt
+	jmp 1b
+2:	sti
+	movl \count(%rip), %eax
+	movl $1, %r9d
+	CHK \code
+.endm
+
+/*
+ * Hypercall \hc (RDI = UOS_SCRATCH_GPA, RSI = 0) as a User VM: report RAX
+ * on UOS_PORT_RESULT and check it is -EPERM (\code).  Clobbers RBX.
+ */
+.macro VMCALL_EPERM hc, code
+	movl $\hc, %r8d
+	movl $UOS_SCRATCH_GPA, %edi
+	xorl %esi, %esi
+	xorl %eax, %eax			/* RAX is not an input: make it defined */
+	vmcall
+	movq %rax, %rbx
+	movw $UOS_PORT_RESULT, %dx
+	outl %eax, %dx
+	movq %rbx, %rax
+	movq $-1, %r9
+	CHK \code
+.endm
+
 /*
  * 64-bit check: RAX (got) == R9 (want), else report \code.  Counted at
  * assembly time when \counted is 1 (the checks every run makes).
@@ -258,32 +316,14 @@ uos_lm64:
 	/* IOAPIC pin, edge: the client raises it when it sees WAIT_IRQ. */
 	sti
 	PUT32 UOS_PORT_STEP, UOS_STEP_WAIT_IRQ
-1:	cli
-	cmpl $0, uos_irq_count(%rip)
-	jne 2f
-	sti				/* STI shadow: HLT runs before any delivery */
-	hlt
-	jmp 1b
-2:	sti
-	movl uos_irq_count(%rip), %eax
-	movl $1, %r9d
-	CHK UOS_CHK_IRQ_COUNT
+	WAIT_ONE uos_irq_count, UOS_CHK_IRQ_COUNT
 	movl uos_msi_count(%rip), %eax
 	xorl %r9d, %r9d
 	CHK UOS_CHK_IRQ_NO_MSI
 	PUT32 UOS_PORT_STEP, UOS_STEP_GOT_IRQ
 
 	PUT32 UOS_PORT_STEP, UOS_STEP_WAIT_MSI
-1:	cli
-	cmpl $0, uos_msi_count(%rip)
-	jne 2f
-	sti
-	hlt
-	jmp 1b
-2:	sti
-	movl uos_msi_count(%rip), %eax
-	movl $1, %r9d
-	CHK UOS_CHK_MSI_COUNT
+	WAIT_ONE uos_msi_count, UOS_CHK_MSI_COUNT
 	movl uos_irq_count(%rip), %eax
 	movl $1, %r9d
 	CHK UOS_CHK_MSI_NO_IRQ
@@ -291,28 +331,8 @@ uos_lm64:
 
 	/* Hypercalls are for the Service VM only: both must fail with -EPERM. */
 	PUT32 UOS_PORT_STEP, UOS_STEP_VMCALL
-	movl $HC_GET_API_VERSION, %r8d
-	movl $UOS_SCRATCH_GPA, %edi
-	xorl %esi, %esi
-	xorl %eax, %eax			/* RAX is not an input: make it defined */
-	vmcall
-	movq %rax, %rbx
-	movw $UOS_PORT_RESULT, %dx
-	outl %eax, %dx
-	movq %rbx, %rax
-	movq $-1, %r9
-	CHK UOS_CHK_VMCALL_API
-	movl $HC_CREATE_VM, %r8d
-	movl $UOS_SCRATCH_GPA, %edi
-	xorl %esi, %esi
-	xorl %eax, %eax
-	vmcall
-	movq %rax, %rbx
-	movw $UOS_PORT_RESULT, %dx
-	outl %eax, %dx
-	movq %rbx, %rax
-	movq $-1, %r9
-	CHK UOS_CHK_VMCALL_CREATE
+	VMCALL_EPERM HC_GET_API_VERSION, UOS_CHK_VMCALL_API
+	VMCALL_EPERM HC_CREATE_VM, UOS_CHK_VMCALL_CREATE
 
 	testl $UOS_MODE_BENCH, uos_mode(%rip)
 	jz 1f
@@ -355,39 +375,13 @@ uos_bench:
 	jbe 1f
 	movl $UOS_BENCH_ITERS_MAX, %r12d
 1:	movw $UOS_PORT_BENCH, %dx
-	lfence
-	rdtsc
-	shlq $32, %rdx
-	orq %rax, %rdx
-	movq %rdx, %r13
-	movl %r12d, %ecx
-	movw $UOS_PORT_BENCH, %dx
-	.balign 16
-1:	nop
-	decl %ecx
-	jnz 1b
-	lfence
-	rdtsc
-	shlq $32, %rdx
-	orq %rax, %rdx
+	BENCH_LOOP nop
+	TSC_RDX
 	subq %r13, %rdx
 	movq %rdx, %r14			/* empty loop */
-	lfence
-	rdtsc
-	shlq $32, %rdx
-	orq %rax, %rdx
-	movq %rdx, %r13
-	movl %r12d, %ecx
-	movw $UOS_PORT_BENCH, %dx
-	.balign 16
-1:	inl %dx, %eax
-	decl %ecx
-	jnz 1b
+	BENCH_LOOP inl %dx, %eax
 	movl %eax, %ebx			/* the last value read */
-	lfence
-	rdtsc
-	shlq $32, %rdx
-	orq %rax, %rdx
+	TSC_RDX
 	subq %r13, %rdx
 	movq %rdx, %r15			/* inl loop */
 	movw $UOS_PORT_RESULT, %dx

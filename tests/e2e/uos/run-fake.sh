@@ -22,6 +22,7 @@ build=${BUILD:-$top/build}
 out=$build/uos-fake
 work=$out/qemu
 kernel=$build/kernel/vmlinuz
+. "$top/tests/lib/qemu-initramfs.sh"
 
 fail() { echo "FAIL uos-fake/harness: $*"; exit 1; }
 [ -f "$kernel" ] || fail "no kernel at $kernel (make deps)"
@@ -31,16 +32,10 @@ make --no-print-directory -C "$top/kernel-modules/vhm" O="$out/vhm" VHM_FAKE_HV=
 make --no-print-directory -C "$top/tests/e2e/uos" O="$out/uos" all hcprobe >>"$out/build.log" 2>&1 ||
   { tail -20 "$out/build.log"; fail "client/hcprobe build"; }
 
-rm -rf "$work" && mkdir -p "$work/root/bin"
-cp /bin/busybox "$work/root/bin/busybox"
+qemu_initramfs_begin "$work"
 cp "$out/vhm/acrn_vhm.ko" "$out/uos/hcprobe.ko" "$out/uos/uos-minimal" "$work/root/"
-cat > "$work/root/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mkdir -p /proc /sys /dev /tmp
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
+cat >> "$work/root/init" <<'INIT'
+mkdir -p /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 pass() { echo "PASS uos-fake/$1${2:+ ($2)}"; }
@@ -99,12 +94,9 @@ dmesg | grep -E 'Oops|BUG:|WARNING: CPU|Call Trace' | sed 's/^/DMESG /'
 echo "UOS-FAKE-END"
 poweroff -f
 INIT
-chmod 755 "$work/root/init"
-(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.img"
+qemu_initramfs_pack "$work"
 
-timeout 900 qemu-system-x86_64 -accel "${UOS_QEMU_ACCEL:-tcg}" -m 512 -smp 2 -nographic -no-reboot \
-  -device edu -kernel "$kernel" -initrd "$work/initrd.img" \
-  -append "console=ttyS0 loglevel=4 panic=-1" </dev/null >"$work/console.log" 2>&1 || true
+qemu_boot "$work" "$kernel" 900 "${UOS_QEMU_ACCEL:-tcg}" "console=ttyS0 loglevel=4 panic=-1" -smp 2 -device edu
 
 log=$work/console.log
 tr -d '\r' < "$log" | grep -aE '^(PASS|FAIL) (uos-minimal|uos-fake)/|^SUMMARY|^  ring3:|^DMESG' || true

@@ -99,11 +99,9 @@ static int uos_kvm_create(struct uos_vm **vmp, const struct uos_vm_config *cfg)
 	struct uos_vm *vm;
 	int ret;
 
-	if (cfg->payload_len > UOS_PAYLOAD_MAX)
-		return -E2BIG;
-	vm = calloc(1, sizeof(*vm));
+	vm = uos_vm_alloc(sizeof(*vm), cfg, &ret);
 	if (!vm)
-		return -ENOMEM;
+		return ret;
 	vm->kvm = vm->vmfd = vm->vcpufd = -1;
 	*vmp = vm;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -116,13 +114,9 @@ static int uos_kvm_create(struct uos_vm **vmp, const struct uos_vm_config *cfg)
 	ret = uos_kvm_ioctl(vm->vmfd, KVM_CREATE_IRQCHIP, NULL);
 	if (ret)
 		return ret;
-	vm->ram = mmap(NULL, UOS_RAM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		return -ENOMEM;
-	}
-	memcpy((uint8_t *)vm->ram + UOS_LOAD_GPA, cfg->payload, cfg->payload_len);
+	ret = uos_ram_map(&vm->ram, cfg, MAP_NORESERVE);
+	if (ret)
+		return ret;
 	memset(&mr, 0, sizeof(mr));
 	mr.slot = 0;
 	mr.guest_phys_addr = 0;
@@ -302,21 +296,10 @@ static int uos_kvm_destroy(struct uos_vm *vm)
 		close(vm->vmfd);
 	if (vm->kvm >= 0)
 		close(vm->kvm);
-	if (vm->ram)
-		munmap(vm->ram, UOS_RAM_SIZE);
+	uos_ram_unmap(vm->ram);
 	free(vm);
 	return 0;
 }
 
-const struct uos_vmm_ops uos_kvm_ops = {
-	.name = "kvm",
-	.ioapic_pins = 24,		/* KVM's in-kernel IOAPIC */
-	.create = uos_kvm_create,
-	.start = uos_kvm_start,
-	.next = uos_kvm_next,
-	.complete = uos_kvm_complete,
-	.irqline = uos_kvm_irqline,
-	.msi = uos_kvm_msi,
-	.vmid = uos_kvm_vmid,
-	.destroy = uos_kvm_destroy,
-};
+/* 24 pins: KVM's in-kernel IOAPIC. */
+const struct uos_vmm_ops uos_kvm_ops = UOS_VMM_OPS(kvm, 24);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,45 @@ struct uos_run {
 
 static int uos_passed, uos_failed;
 static volatile sig_atomic_t uos_stop_req;
+
+/* ------------------------------------------------------------------ */
+/* Shared by the backends (uos-vhm.c, uos-kvm.c)                       */
+
+void *uos_vm_alloc(size_t size, const struct uos_vm_config *cfg, int *err)
+{
+	void *vm;
+
+	if (cfg->payload_len > UOS_PAYLOAD_MAX) {
+		*err = -E2BIG;
+		return NULL;
+	}
+	vm = calloc(1, size);
+	if (!vm)
+		*err = -ENOMEM;
+	return vm;
+}
+
+int uos_ram_map(void **ram, const struct uos_vm_config *cfg, int mmap_flags)
+{
+	void *p = mmap(NULL, UOS_RAM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | mmap_flags, -1, 0);
+
+	if (p == MAP_FAILED) {
+		*ram = NULL;
+		return -ENOMEM;
+	}
+	memcpy((uint8_t *)p + UOS_LOAD_GPA, cfg->payload, cfg->payload_len);
+	*ram = p;
+	return 0;
+}
+
+void uos_ram_unmap(void *ram)
+{
+	if (ram)
+		munmap(ram, UOS_RAM_SIZE);
+}
+
+/* ------------------------------------------------------------------ */
 
 static void uos_vreport(bool ok, bool quiet, const char *check, const char *fmt, va_list ap)
 {

@@ -61,6 +61,39 @@ struct uos_vmm_ops {
 	int (*destroy)(struct uos_vm *vm);
 };
 
+/**
+ * The ops of backend @b (uos_<b>_create, uos_<b>_start, ...), named "b", whose
+ * User VMs have @pins IOAPIC pins.
+ */
+#define UOS_VMM_OPS(b, pins) {				\
+	.name = #b,					\
+	.ioapic_pins = (pins),				\
+	.create = uos_##b##_create,			\
+	.start = uos_##b##_start,			\
+	.next = uos_##b##_next,				\
+	.complete = uos_##b##_complete,			\
+	.irqline = uos_##b##_irqline,			\
+	.msi = uos_##b##_msi,				\
+	.vmid = uos_##b##_vmid,				\
+	.destroy = uos_##b##_destroy,			\
+}
+
+/*
+ * What both backends' create() and destroy() do alike (uos-minimal.c).
+ */
+/**
+ * A zeroed backend VM of @size bytes for @cfg; NULL with *@err set to -E2BIG
+ * (the payload does not fit below the stack) or -ENOMEM.
+ */
+void *uos_vm_alloc(size_t size, const struct uos_vm_config *cfg, int *err);
+/**
+ * Map the guest's RAM (UOS_RAM_SIZE bytes, private anonymous, plus @mmap_flags)
+ * and copy the payload to UOS_LOAD_GPA.  *@ram is NULL on failure (-ENOMEM).
+ */
+int uos_ram_map(void **ram, const struct uos_vm_config *cfg, int mmap_flags);
+/** Unmap what uos_ram_map() mapped; @ram may be NULL. */
+void uos_ram_unmap(void *ram);
+
 /** The VHM backend (/dev/acrn_vhm, falling back to /dev/acrn_hsm). */
 extern const struct uos_vmm_ops uos_vhm_ops;
 /** The KVM backend (/dev/kvm), for proving the payload on a host. */

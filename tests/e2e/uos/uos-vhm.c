@@ -78,11 +78,9 @@ static int uos_vhm_create(struct uos_vm **vmp, const struct uos_vm_config *cfg)
 	uint32_t i;
 	int ret;
 
-	if (cfg->payload_len > UOS_PAYLOAD_MAX)
-		return -E2BIG;
-	vm = calloc(1, sizeof(*vm));
+	vm = uos_vm_alloc(sizeof(*vm), cfg, &ret);
 	if (!vm)
-		return -ENOMEM;
+		return ret;
 	vm->fd = -1;
 	*vmp = vm;
 	ret = uos_vhm_open();
@@ -113,13 +111,9 @@ static int uos_vhm_create(struct uos_vm **vmp, const struct uos_vm_config *cfg)
 	if (vm->vcpu_num == 0 || vm->vcpu_num > ACRN_IO_REQUEST_MAX)
 		return -EPROTO;
 
-	vm->ram = mmap(NULL, UOS_RAM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		vm->ram = NULL;
-		return -ENOMEM;
-	}
-	memcpy((uint8_t *)vm->ram + UOS_LOAD_GPA, cfg->payload, cfg->payload_len);
+	ret = uos_ram_map(&vm->ram, cfg, MAP_POPULATE);
+	if (ret)
+		return ret;
 	memset(&map, 0, sizeof(map));
 	map.type = ACRN_MEMMAP_RAM;
 	map.attr = ACRN_MEM_ACCESS_RWX | ACRN_MEM_TYPE_WB;
@@ -306,22 +300,10 @@ static int uos_vhm_destroy(struct uos_vm *vm)
 	/* Closing the file destroys the VM too, and unpins what is left. */
 	if (vm->fd >= 0)
 		close(vm->fd);
-	if (vm->ram)
-		munmap(vm->ram, UOS_RAM_SIZE);
+	uos_ram_unmap(vm->ram);
 	free(vm->iobuf);
 	free(vm);
 	return ret;
 }
 
-const struct uos_vmm_ops uos_vhm_ops = {
-	.name = "vhm",
-	.ioapic_pins = UOS_IOAPIC_PINS,
-	.create = uos_vhm_create,
-	.start = uos_vhm_start,
-	.next = uos_vhm_next,
-	.complete = uos_vhm_complete,
-	.irqline = uos_vhm_irqline,
-	.msi = uos_vhm_msi,
-	.vmid = uos_vhm_vmid,
-	.destroy = uos_vhm_destroy,
-};
+const struct uos_vmm_ops uos_vhm_ops = UOS_VMM_OPS(vhm, UOS_IOAPIC_PINS);

@@ -124,6 +124,17 @@ static int walk(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer,
 #define LONG_EFER (T_EFER_LME | T_EFER_LMA)
 #define LONG_CR4 (T_CR4_PAE)
 
+/* The walk succeeds, translating to @want after exactly @nreads reads in all since fm_reset(). */
+static void expect_walk(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t gla,
+			uint64_t want, unsigned nreads)
+{
+	uint64_t gpa = 0;
+
+	assert_int_equal(walk(cr0, cr3, cr4, efer, gla, &gpa), 0);
+	assert_int_equal(gpa, want);
+	assert_int_equal(fm.nreads, nreads);
+}
+
 /* ---------------------------------------------------------------- paging off */
 
 /* CR0.PG = 0: linear addresses are physical (§4.1.1); nothing is read. */
@@ -136,9 +147,7 @@ static void test_guest_walk_paging_off_is_identity_without_reads(void **state)
 	assert_int_equal(walk(T_CR0_PE, 0xFFFFF000ULL, T_CR4_PAE | T_CR4_PSE, T_EFER_LME,
 			      0x00000000DEADBEEFULL, &gpa), 0);
 	assert_int_equal(gpa, 0xDEADBEEFULL);
-	assert_int_equal(walk(0, 0, 0, 0, 0x123456789ABCDEF0ULL, &gpa), 0);
-	assert_int_equal(gpa, 0x123456789ABCDEF0ULL);
-	assert_int_equal(fm.nreads, 0);
+	expect_walk(0, 0, 0, 0, 0x123456789ABCDEF0ULL, 0x123456789ABCDEF0ULL, 0);
 }
 
 /* ------------------------------------------------------------ 32-bit paging */
@@ -151,16 +160,13 @@ static void test_guest_walk_32bit_4k_page_translates(void **state)
 {
 	const uint64_t pd = 0x3000, pt = 0x5000;
 	const uint64_t gla = 0xC0345ABCULL;	/* PDE 0x300, PTE 0x345 */
-	uint64_t gpa = 0;
 
 	fm_reset(4);
 	put32(pd + 0x300 * 4, (uint32_t)(pt | E_TABLE | E_AVL));
 	put32(pt + 0x345 * 4, (uint32_t)(0xFEDCB000ULL | E_P | E_RW | E_D | E_G | E_AVL |
 					 E_PS /* PAT in a PTE */));
 	/* CR3 low bits (PWT/PCD) must not move the table. */
-	assert_int_equal(walk(PROT_PG, pd | 0x18, T_CR4_PSE, 0, gla, &gpa), 0);
-	assert_int_equal(gpa, 0xFEDCBABCULL);
-	assert_int_equal(fm.nreads, 2);
+	expect_walk(PROT_PG, pd | 0x18, T_CR4_PSE, 0, gla, 0xFEDCBABCULL, 2);
 	assert_int_equal(fm.log[0], pd + 0x300 * 4);
 	assert_int_equal(fm.log[1], pt + 0x345 * 4);
 }
@@ -170,13 +176,10 @@ static void test_guest_walk_32bit_4m_page_with_pse(void **state)
 {
 	const uint64_t pd = 0x2000;
 	const uint64_t gla = 0x8123ABCDULL;	/* PDE 0x204, offset 0x23ABCD */
-	uint64_t gpa = 0;
 
 	fm_reset(4);
 	put32(pd + 0x204 * 4, (uint32_t)(0xFFC00000ULL | E_P | E_PS | E_PAT_LARGE | E_AVL));
-	assert_int_equal(walk(PROT_PG, pd, T_CR4_PSE, 0, gla, &gpa), 0);
-	assert_int_equal(gpa, 0xFFC00000ULL | 0x23ABCDULL);
-	assert_int_equal(fm.nreads, 1);
+	expect_walk(PROT_PG, pd, T_CR4_PSE, 0, gla, 0xFFC00000ULL | 0x23ABCDULL, 1);
 }
 
 /* §4.3: with CR4.PSE = 0 the PS bit of a PDE is ignored: it still points to a page table. */
@@ -184,14 +187,11 @@ static void test_guest_walk_32bit_ps_ignored_without_pse(void **state)
 {
 	const uint64_t pd = 0x2000, pt = 0x7000;
 	const uint64_t gla = 0x8123ABCDULL;	/* PDE 0x204, PTE 0x23A */
-	uint64_t gpa = 0;
 
 	fm_reset(4);
 	put32(pd + 0x204 * 4, (uint32_t)(pt | E_TABLE | E_PS));
 	put32(pt + 0x23A * 4, (uint32_t)(0x00ABC000ULL | E_P));
-	assert_int_equal(walk(PROT_PG, pd, 0, 0, gla, &gpa), 0);
-	assert_int_equal(gpa, 0x00ABCBCDULL);
-	assert_int_equal(fm.nreads, 2);
+	expect_walk(PROT_PG, pd, 0, 0, gla, 0x00ABCBCDULL, 2);
 	assert_int_equal(fm.log[1], pt + 0x23A * 4);
 }
 
@@ -242,15 +242,12 @@ static void test_guest_walk_pae_4k_page_translates(void **state)
 {
 	const uint64_t pdpt = 0x1060, pd = 0x4000, pt = 0x6000;
 	const uint64_t gla = 0xC0A0B123ULL;	/* PDPTE 3, PDE 5, PTE 0x0B */
-	uint64_t gpa = 0;
 
 	fm_reset(8);
 	put64(pdpt + 3 * 8, pd | E_P);
 	put64(pd + 5 * 8, pt | E_TABLE | E_AVL | E_HI_IGN);
 	put64(pt + 0x0B * 8, 0x0000000123456000ULL | E_P | E_XD | E_HI_IGN | E_PS /* PAT */);
-	assert_int_equal(walk(PROT_PG, pdpt | 0x18, T_CR4_PAE, 0, gla, &gpa), 0);
-	assert_int_equal(gpa, 0x0000000123456123ULL);
-	assert_int_equal(fm.nreads, 3);
+	expect_walk(PROT_PG, pdpt | 0x18, T_CR4_PAE, 0, gla, 0x0000000123456123ULL, 3);
 	assert_int_equal(fm.log[0], pdpt + 3 * 8);
 	assert_int_equal(fm.log[1], pd + 5 * 8);
 	assert_int_equal(fm.log[2], pt + 0x0B * 8);
@@ -261,14 +258,12 @@ static void test_guest_walk_pae_2m_page_translates(void **state)
 {
 	const uint64_t pdpt = 0x1000, pd = 0x4000;
 	const uint64_t gla = 0x401FEDCBULL;	/* PDPTE 1, PDE 0, offset 0x1FEDCB */
-	uint64_t gpa = 0;
 
 	fm_reset(8);
 	put64(pdpt + 1 * 8, pd | E_P);
 	put64(pd + 0 * 8, 0x0000000FFFE00000ULL | E_P | E_PS | E_PAT_LARGE | E_XD | E_PKEY);
-	assert_int_equal(walk(PROT_PG, pdpt, T_CR4_PAE | T_CR4_PSE, 0, gla, &gpa), 0);
-	assert_int_equal(gpa, 0x0000000FFFE00000ULL | 0x1FEDCBULL);
-	assert_int_equal(fm.nreads, 2);
+	expect_walk(PROT_PG, pdpt, T_CR4_PAE | T_CR4_PSE, 0, gla,
+		    0x0000000FFFE00000ULL | 0x1FEDCBULL, 2);
 }
 
 /* §4.4.1: a PDPTE with P = 0 faults at once. */
@@ -344,15 +339,13 @@ static void test_guest_walk_4level_4k_page_translates(void **state)
 {
 	const uint64_t gla = 0xFFFF8A5B3C7D9E0FULL;	/* kernel half */
 	const uint64_t frame = 0x000FEDCBA9876000ULL;	/* MAXPHYADDR 52 */
-	uint64_t cr3, gpa = 0;
+	uint64_t cr3;
 
 	fm_reset(8);
 	cr3 = build_4level(gla, frame);
 	/* PCID in CR3[11:0] and LAM bits 62:61 are not part of the table address. */
-	assert_int_equal(walk(PROT_PG, cr3 | 0xABC | (3ULL << 61), LONG_CR4 | T_CR4_PCIDE,
-			      LONG_EFER, gla, &gpa), 0);
-	assert_int_equal(gpa, frame | 0xE0FULL);
-	assert_int_equal(fm.nreads, 4);
+	expect_walk(PROT_PG, cr3 | 0xABC | (3ULL << 61), LONG_CR4 | T_CR4_PCIDE, LONG_EFER, gla,
+		    frame | 0xE0FULL, 4);
 	assert_int_equal(fm.log[0], 0x1000 + ((gla >> 39) & 0x1FF) * 8);
 	assert_int_equal(fm.log[1], 0x2000 + ((gla >> 30) & 0x1FF) * 8);
 	assert_int_equal(fm.log[2], 0x3000 + ((gla >> 21) & 0x1FF) * 8);
@@ -363,30 +356,25 @@ static void test_guest_walk_4level_4k_page_translates(void **state)
 static void test_guest_walk_4level_2m_page_translates(void **state)
 {
 	const uint64_t gla = 0x00007F0123456789ULL;
-	uint64_t gpa = 0;
 
 	fm_reset(8);
 	put64(0x1000 + ((gla >> 39) & 0x1FF) * 8, 0x2000 | E_TABLE);
 	put64(0x2000 + ((gla >> 30) & 0x1FF) * 8, 0x3000 | E_TABLE);
 	put64(0x3000 + ((gla >> 21) & 0x1FF) * 8, 0x000ABCDEFFE00000ULL | E_P | E_PS |
 	      E_PAT_LARGE | E_XD | E_PKEY);
-	assert_int_equal(walk(PROT_PG, 0x1000, LONG_CR4, LONG_EFER, gla, &gpa), 0);
-	assert_int_equal(gpa, 0x000ABCDEFFE00000ULL | (gla & (M2 - 1)));
-	assert_int_equal(fm.nreads, 3);
+	expect_walk(PROT_PG, 0x1000, LONG_CR4, LONG_EFER, gla,
+		    0x000ABCDEFFE00000ULL | (gla & (M2 - 1)), 3);
 }
 
 /* §4.5.4: a PDPTE with PS = 1 maps a 1 GiB page; offset gla[29:0]. */
 static void test_guest_walk_4level_1g_page_translates(void **state)
 {
 	const uint64_t gla = 0xFFFFFFFFBFFFFFFFULL;	/* last byte below -1 GiB */
-	uint64_t gpa = 0;
 
 	fm_reset(8);
 	put64(0x1000 + 0x1FF * 8, 0x2000 | E_TABLE);
 	put64(0x2000 + 0x1FE * 8, 0x000FFFFFC0000000ULL | E_P | E_PS | E_PAT_LARGE | E_XD);
-	assert_int_equal(walk(PROT_PG, 0x1000, LONG_CR4, LONG_EFER, gla, &gpa), 0);
-	assert_int_equal(gpa, 0x000FFFFFFFFFFFFFULL);
-	assert_int_equal(fm.nreads, 2);
+	expect_walk(PROT_PG, 0x1000, LONG_CR4, LONG_EFER, gla, 0x000FFFFFFFFFFFFFULL, 2);
 }
 
 /* §4.5.1: without CR4.LA57 the walk starts at the PML4 (gla[47:39]). */
@@ -408,14 +396,11 @@ static void test_guest_walk_5level_4k_page_translates(void **state)
 {
 	const uint64_t gla = 0xFF5A8A5B3C7D9E0FULL;	/* PML5E 0x15A */
 	const uint64_t frame = 0x0000000ABCDEF000ULL;
-	uint64_t gpa = 0;
 
 	fm_reset(8);
 	put64(0x5000 + 0x15A * 8, 0x1000 | E_TABLE);
 	build_4level(gla, frame);
-	assert_int_equal(walk(PROT_PG, 0x5000, LONG_CR4 | T_CR4_LA57, LONG_EFER, gla, &gpa), 0);
-	assert_int_equal(gpa, frame | 0xE0FULL);
-	assert_int_equal(fm.nreads, 5);
+	expect_walk(PROT_PG, 0x5000, LONG_CR4 | T_CR4_LA57, LONG_EFER, gla, frame | 0xE0FULL, 5);
 	assert_int_equal(fm.log[0], 0x5000 + 0x15A * 8);
 	assert_int_equal(fm.log[1], 0x1000 + ((gla >> 39) & 0x1FF) * 8);
 }
@@ -425,7 +410,6 @@ static void test_guest_walk_5level_large_pages_translate(void **state)
 {
 	const uint64_t gla1g = 0x0100000040000123ULL;	/* PML5E 0x100, PML4E 0, PDPTE 1 */
 	const uint64_t gla2m = 0x0100000000212345ULL;	/* PML5E 0x100, PML4E 0, PDPTE 0, PDE 1 */
-	uint64_t gpa = 0;
 
 	fm_reset(8);
 	put64(0x5000 + 0x100 * 8, 0x1000 | E_TABLE);
@@ -433,12 +417,10 @@ static void test_guest_walk_5level_large_pages_translate(void **state)
 	put64(0x2000 + 1 * 8, 0x0000004000000000ULL | E_P | E_PS);
 	put64(0x2000, 0x3000 | E_TABLE);
 	put64(0x3000 + 1 * 8, 0x0000000000600000ULL | E_P | E_PS);
-	assert_int_equal(walk(PROT_PG, 0x5000, LONG_CR4 | T_CR4_LA57, LONG_EFER, gla1g, &gpa), 0);
-	assert_int_equal(gpa, 0x0000004000000123ULL);
-	assert_int_equal(fm.nreads, 3);
-	assert_int_equal(walk(PROT_PG, 0x5000, LONG_CR4 | T_CR4_LA57, LONG_EFER, gla2m, &gpa), 0);
-	assert_int_equal(gpa, 0x0000000000612345ULL);
-	assert_int_equal(fm.nreads, 3 + 4);
+	expect_walk(PROT_PG, 0x5000, LONG_CR4 | T_CR4_LA57, LONG_EFER, gla1g,
+		    0x0000004000000123ULL, 3);
+	expect_walk(PROT_PG, 0x5000, LONG_CR4 | T_CR4_LA57, LONG_EFER, gla2m,
+		    0x0000000000612345ULL, 3 + 4);
 }
 
 /* §4.5.4: P = 0 at any of the five levels ends the walk there with a fault. */

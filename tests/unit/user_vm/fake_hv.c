@@ -290,14 +290,20 @@ bool fake_virq_vm_live(const struct vm *vm)
 	return vm->virq != NULL;
 }
 
+/* What each virq_pio() / virq_mmio() call leaves for the tests: fake_virq.<kind>_*. */
+#define FAKE_VIRQ_RECORD(kind, v, where_field, where, size, write, val)	\
+	do {								\
+		fake_virq.kind##_calls++;				\
+		fake_virq.kind##_vcpu = (v);				\
+		fake_virq.kind##_last_##where_field = (where);		\
+		fake_virq.kind##_last_size = (size);			\
+		fake_virq.kind##_last_write = (write);			\
+		fake_virq.kind##_last_val = (val);			\
+	} while (0)
+
 int virq_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val)
 {
-	fake_virq.pio_calls++;
-	fake_virq.pio_vcpu = v;
-	fake_virq.pio_last_port = port;
-	fake_virq.pio_last_size = size;
-	fake_virq.pio_last_write = write;
-	fake_virq.pio_last_val = *val;
+	FAKE_VIRQ_RECORD(pio, v, port, port, size, write, *val);
 	if (v->vm->virq == NULL || !fake_virq.pio_claim || port != fake_virq.pio_port)
 		return -ENOENT;
 	fake_virq.pio_claimed++;
@@ -308,12 +314,7 @@ int virq_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t 
 
 int virq_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val)
 {
-	fake_virq.mmio_calls++;
-	fake_virq.mmio_vcpu = v;
-	fake_virq.mmio_last_gpa = gpa;
-	fake_virq.mmio_last_size = size;
-	fake_virq.mmio_last_write = write;
-	fake_virq.mmio_last_val = *val;
+	FAKE_VIRQ_RECORD(mmio, v, gpa, gpa, size, write, *val);
 	if (v->virq == NULL || !fake_virq.mmio_claim || gpa < fake_virq.mmio_base ||
 	    gpa - fake_virq.mmio_base >= fake_virq.mmio_size)
 		return -ENOENT;
@@ -465,39 +466,25 @@ void vcpu_stop(struct vcpu *v, const char *reason)
 	v->stop_reason = reason;
 }
 
-unsigned fake_vcpu_entries(const struct vcpu *v)
-{
-	struct vcpu_info *info = info_of(v);
+/* The per-vCPU counters: 0 for a vCPU the fake has not seen. */
+#define FAKE_VCPU_COUNTER(name, field)			\
+	unsigned name(const struct vcpu *v)		\
+	{						\
+		struct vcpu_info *info = info_of(v);	\
+							\
+		return info != NULL ? info->field : 0;	\
+	}
 
-	return info != NULL ? info->entries : 0;
-}
-
-unsigned fake_vcpu_vmcs_inits(const struct vcpu *v)
-{
-	struct vcpu_info *info = info_of(v);
-
-	return info != NULL ? info->inits : 0;
-}
+FAKE_VCPU_COUNTER(fake_vcpu_entries, entries)
+FAKE_VCPU_COUNTER(fake_vcpu_vmcs_inits, inits)
+FAKE_VCPU_COUNTER(fake_vcpu_skips, skips)
+FAKE_VCPU_COUNTER(fake_vcpu_sipis, sipis)
 
 const struct vcpu_boot_state *fake_vcpu_last_state(const struct vcpu *v)
 {
 	struct vcpu_info *info = info_of(v);
 
 	return info != NULL && info->has_state ? &info->last : NULL;
-}
-
-unsigned fake_vcpu_skips(const struct vcpu *v)
-{
-	struct vcpu_info *info = info_of(v);
-
-	return info != NULL ? info->skips : 0;
-}
-
-unsigned fake_vcpu_sipis(const struct vcpu *v)
-{
-	struct vcpu_info *info = info_of(v);
-
-	return info != NULL ? info->sipis : 0;
 }
 
 /* ------------------------------------------------------------------ */

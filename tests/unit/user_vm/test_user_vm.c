@@ -105,6 +105,15 @@ static uint16_t make_vm(uint16_t vcpus)
 	return vmid;
 }
 
+/* HC_CREATE_VM that must succeed; the new VM. */
+static struct vm *created_vm(uint16_t vcpus, uint64_t affinity, size_t ioreq_off)
+{
+	uint16_t id;
+
+	assert_int_equal(create(vcpus, affinity, ioreq_off, &id), 0);
+	return vm_get(id);
+}
+
 static struct acrn_hc_io_request_buffer *ioreq_page(size_t off)
 {
 	return fake_sos_ptr(off);
@@ -161,6 +170,13 @@ static int64_t set_ioreq(uint16_t vmid, uint64_t buf)
 
 	p->ioreq_buf = buf;
 	return hc_set_ioreq_buffer(fake.caller, vmid, fake_sos_gpa(OFF_PARAM));
+}
+
+/* HC_START_VM that must succeed, then one round of the pCPUs. */
+static void start_and_run(uint16_t vmid)
+{
+	assert_int_equal(hc_start_vm(fake.caller, vmid), 0);
+	fake_pcpus_run();
 }
 
 /* What the BSP's vLAPIC does for an INIT-SIPI (virq.c lapic_init_sipi()). */
@@ -296,12 +312,10 @@ static void test_create_writes_vmid_back_and_pins_vcpus(void **state)
 
 static void test_create_affinity_zero_uses_dedicated_pcpus_in_order(void **state)
 {
-	uint16_t id;
 	struct vm *vm;
 
 	dedicate(2, 3);
-	assert_int_equal(create(2, 0, OFF_IOREQ, &id), 0);
-	vm = vm_get(id);
+	vm = created_vm(2, 0, OFF_IOREQ);
 	assert_int_equal(vm->vcpus[0]->pcpu, 2);
 	assert_int_equal(vm->vcpus[1]->pcpu, 3);
 	/* Three vCPUs need three dedicated pCPUs. */
@@ -311,12 +325,10 @@ static void test_create_affinity_zero_uses_dedicated_pcpus_in_order(void **state
 /* Shared scheduling: a pCPU the Service VM still runs on may host User VM vCPUs. */
 static void test_create_affinity_may_name_service_vm_pcpus(void **state)
 {
-	uint16_t id;
 	struct vm *vm;
 
 	dedicate(1, 1);
-	assert_int_equal(create(3, 0x7, OFF_IOREQ, &id), 0);
-	vm = vm_get(id);
+	vm = created_vm(3, 0x7, OFF_IOREQ);
 	assert_int_equal(vm->vcpus[0]->pcpu, 0);	/* the BSP, shared */
 	assert_int_equal(vm->vcpus[1]->pcpu, 1);	/* dedicated */
 	assert_int_equal(vm->vcpus[2]->pcpu, 2);	/* shared */
@@ -450,8 +462,7 @@ static void test_destroy_frees_interrupt_controllers(void **state)
 	uint16_t id = make_vm(2);
 	struct vm *vm = vm_get(id);
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_int_equal(hc_destroy_vm(fake.caller, id), 0);
 	assert_int_equal(fake_virq.vm_deinits, 1);
 	assert_ptr_equal(fake_virq.vm_deinit_vm, vm);	/* compared only: it is freed */
@@ -463,8 +474,7 @@ static void test_destroy_refused_keeps_interrupt_controllers(void **state)
 	uint16_t id = make_vm(2);
 	struct vm *vm = vm_get(id);
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	fake_pcpu_set_stuck(2, true);
 	assert_int_equal(hc_destroy_vm(fake.caller, id), -ETIMEDOUT);
 	assert_int_equal(fake_virq.vm_deinits, 0);
@@ -577,8 +587,7 @@ static void test_reset_while_running_is_ebusy(void **state)
 {
 	uint16_t id = make_vm(1);
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_int_equal(hc_reset_vm(fake.caller, id), -EBUSY);
 	assert_true(fake_in_runq(vm_get(id)->vcpus[0]));
 	assert_true(vm_get(id)->vcpus[0]->vmcs_ready);
@@ -598,8 +607,7 @@ static void test_pause_stops_entries_until_start_resumes(void **state)
 	struct vcpu *v0 = vm_get(id)->vcpus[0], *v1 = vm_get(id)->vcpus[1];
 	unsigned e0;
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
 	assert_true(v0->blocked & VCPU_BLOCK_PAUSED);
 	assert_true(v1->blocked & VCPU_BLOCK_PAUSED);
@@ -609,8 +617,7 @@ static void test_pause_stops_entries_until_start_resumes(void **state)
 	assert_int_equal(fake_vcpu_entries(v0), e0);
 	/* Pausing twice is harmless. */
 	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_false(v0->blocked & VCPU_BLOCK_PAUSED);
 	assert_int_equal(fake_vcpu_entries(v0), e0 + 1);
 }
@@ -630,8 +637,7 @@ static void test_destroy_running_vm_releases_vcpus_first(void **state)
 {
 	uint16_t id = make_vm(2);
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_int_equal(hc_destroy_vm(fake.caller, id), 0);
 	assert_null(vm_get(id));
 	assert_int_equal(fake_runq_len(1), 0);
@@ -644,8 +650,7 @@ static void test_destroy_keeps_vm_when_a_pcpu_does_not_acknowledge(void **state)
 	uint16_t id = make_vm(2);
 	int64_t ret;
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	fake_pcpu_set_stuck(2, true);
 	assert_int_equal(hc_destroy_vm(fake.caller, id), -ETIMEDOUT);
 	assert_non_null(vm_get(id));
@@ -657,35 +662,37 @@ static void test_destroy_keeps_vm_when_a_pcpu_does_not_acknowledge(void **state)
 		  "release are on no run queue, so nobody acknowledges the new VCPU_REQ_RELEASE");
 }
 
-static void test_create_destroy_50_times_leaks_no_page(void **state)
+/* 50 VMs of @vcpus vCPUs made and destroyed (started, run and paused
+ * first if @start): no page may stay allocated. */
+static void create_destroy_50_times(uint16_t vcpus, bool start)
 {
 	long pages = fake_pages_outstanding();
 	uint16_t id;
 
 	dedicate(1, 3);
 	for (int i = 0; i < 50; i++) {
-		assert_int_equal(create(3, 0, OFF_IOREQ, &id), 0);
+		assert_int_equal(create(vcpus, 0, OFF_IOREQ, &id), 0);
+		if (start) {
+			start_and_run(id);
+			assert_int_equal(hc_pause_vm(fake.caller, id), 0);
+		}
 		assert_int_equal(hc_destroy_vm(fake.caller, id), 0);
+		if (start)
+			assert_int_equal(fake_runq_len(1) + fake_runq_len(2), 0);
 	}
-	assert_int_equal(vm_count(), 0);
+	if (!start)
+		assert_int_equal(vm_count(), 0);
 	assert_int_equal(fake_pages_outstanding(), pages);
+}
+
+static void test_create_destroy_50_times_leaks_no_page(void **state)
+{
+	create_destroy_50_times(3, false);
 }
 
 static void test_start_pause_destroy_50_times_leaks_no_page(void **state)
 {
-	long pages = fake_pages_outstanding();
-	uint16_t id;
-
-	dedicate(1, 3);
-	for (int i = 0; i < 50; i++) {
-		assert_int_equal(create(2, 0, OFF_IOREQ, &id), 0);
-		assert_int_equal(hc_start_vm(fake.caller, id), 0);
-		fake_pcpus_run();
-		assert_int_equal(hc_pause_vm(fake.caller, id), 0);
-		assert_int_equal(hc_destroy_vm(fake.caller, id), 0);
-		assert_int_equal(fake_runq_len(1) + fake_runq_len(2), 0);
-	}
-	assert_int_equal(fake_pages_outstanding(), pages);
+	create_destroy_50_times(2, true);
 }
 
 static void test_reset_of_paused_vm_restores_start_state_and_frees_slots(void **state)
@@ -696,8 +703,7 @@ static void test_reset_of_paused_vm_restores_start_state_and_frees_slots(void **
 
 	r->rip = 0x1000;
 	assert_int_equal(set_regs(id), 0);
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_int_equal(fake_vcpu_last_state(v)->rip, 0x1000);
 	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
 	ioreq_page(OFF_IOREQ)->req_slot[0].processed = ACRN_HC_IOREQ_STATE_PROCESSING;
@@ -710,18 +716,22 @@ static void test_reset_of_paused_vm_restores_start_state_and_frees_slots(void **
 	assert_int_equal(set_regs(id), 0);
 }
 
+/* Start and run, pause, reset, start and run again: every step must succeed. */
+static void run_reset_and_rerun(uint16_t vmid)
+{
+	start_and_run(vmid);
+	assert_int_equal(hc_pause_vm(fake.caller, vmid), 0);
+	assert_int_equal(hc_reset_vm(fake.caller, vmid), 0);
+	start_and_run(vmid);
+}
+
 static void test_reset_then_start_runs_vcpus_again(void **state)
 {
 	uint16_t id = make_vm(1);
 	struct vcpu *v = vm_get(id)->vcpus[0];
 	const struct vcpu_boot_state *st;
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
-	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
-	assert_int_equal(hc_reset_vm(fake.caller, id), 0);
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	run_reset_and_rerun(id);
 	fake_pcpus_run();
 	assert_true(fake_in_runq(v) && fake_vcpu_vmcs_inits(v) == 2);
 	st = fake_vcpu_last_state(v);
@@ -734,14 +744,19 @@ static void test_destroy_after_reset_and_restart_succeeds(void **state)
 	uint16_t id = make_vm(1);
 	int64_t ret;
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
-	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
-	assert_int_equal(hc_reset_vm(fake.caller, id), 0);
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	run_reset_and_rerun(id);
 	ret = hc_destroy_vm(fake.caller, id);
 	assert_true(ret == 0 && vm_get(id) == NULL);
+}
+
+/* A one-vCPU VM on pCPU 0, the caller's own, started and run once. */
+static struct vcpu *vcpu_on_callers_pcpu(uint16_t *vmid)
+{
+	struct vm *vm = created_vm(1, 0x1, OFF_IOREQ);
+
+	*vmid = vm->id;
+	start_and_run(vm->id);
+	return vm->vcpus[0];
 }
 
 /*
@@ -751,12 +766,8 @@ static void test_destroy_after_reset_and_restart_succeeds(void **state)
 static void test_pause_and_destroy_act_at_once_for_vcpu_on_callers_pcpu(void **state)
 {
 	uint16_t id;
-	struct vcpu *v;
+	struct vcpu *v = vcpu_on_callers_pcpu(&id);
 
-	assert_int_equal(create(1, 0x1, OFF_IOREQ, &id), 0);
-	v = vm_get(id)->vcpus[0];
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
 	assert_true(v->vmcs_ready);
 	fake_pcpu_set_stuck(0, true);		/* pCPU 0 is busy in this hypercall */
 	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
@@ -770,17 +781,12 @@ static void test_pause_and_destroy_act_at_once_for_vcpu_on_callers_pcpu(void **s
 static void test_reset_then_start_on_callers_pcpu_runs_again(void **state)
 {
 	uint16_t id;
-	struct vcpu *v;
+	struct vcpu *v = vcpu_on_callers_pcpu(&id);
 
-	assert_int_equal(create(1, 0x1, OFF_IOREQ, &id), 0);
-	v = vm_get(id)->vcpus[0];
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
 	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
 	assert_int_equal(hc_reset_vm(fake.caller, id), 0);
 	assert_false(fake_in_runq(v));
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_true(fake_in_runq(v));
 	assert_int_equal(fake_vcpu_vmcs_inits(v), 2);
 	assert_int_equal(hc_destroy_vm(fake.caller, id), 0);
@@ -814,8 +820,7 @@ static void test_reset_of_paused_vm_recreates_interrupt_controllers(void **state
 	uint16_t id = make_vm(3);
 	struct vm *vm = vm_get(id);
 
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_int_equal(hc_pause_vm(fake.caller, id), 0);
 	expect_controllers_recreated(vm, 0);
 	/* Again, and on the CREATED VM that reset left. */
@@ -857,8 +862,7 @@ static void test_reset_propagates_interrupt_controller_failure(void **state)
 	assert_int_equal(hc_start_vm(fake.caller, id), -ENOMEM);
 	assert_int_equal(hc_reset_vm(fake.caller, id), 0);
 	assert_true(fake_virq_vm_live(vm));
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	assert_int_equal(fake_vcpu_entries(vm->vcpus[0]), 1);
 }
 
@@ -945,8 +949,7 @@ static void test_set_vcpu_regs_bad_param_gpa_is_efault(void **state)
 /* Starts the VM and returns the state vCPU @vcpu was given. */
 static const struct vcpu_boot_state *started_state(uint16_t id, uint32_t vcpu)
 {
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	return fake_vcpu_last_state(vm_get(id)->vcpus[vcpu]);
 }
 
@@ -1359,8 +1362,7 @@ static void test_regions_change_asks_running_vcpus_to_flush_ept(void **state)
 	region(&r, ACRN_HC_MEM_REGION_ADD, 0, fake_sos_gpa(OFF_GUEST), PAGE_SIZE, ALL_RIGHTS);
 	assert_int_equal(set_regions(id, &r, 1), 0);
 	assert_false(v->requests & VCPU_REQ_FLUSH_EPT);	/* no VMCS yet: nothing cached */
-	assert_int_equal(hc_start_vm(fake.caller, id), 0);
-	fake_pcpus_run();
+	start_and_run(id);
 	region(&r, ACRN_HC_MEM_REGION_DEL, 0, 0, PAGE_SIZE, 0);
 	assert_int_equal(set_regions(id, &r, 1), 0);
 	assert_true(v->requests & VCPU_REQ_FLUSH_EPT);
@@ -1648,6 +1650,19 @@ static void test_mmio_completion_failure_stops_vcpu(void **state)
 /* ------------------------------------------------------------------ */
 /* HLT, and I/O the interrupt controllers claim                        */
 
+/* @v halted (@e entries so far): a round of the pCPUs leaves it so; once
+ * *@wake is set (an interrupt or NMI for it), the next round enters it. */
+static void expect_halted_until(struct vcpu *v, unsigned e, bool *wake)
+{
+	fake_pcpus_run();
+	assert_int_equal(v->blocked, VCPU_BLOCK_HALT);
+	assert_int_equal(fake_vcpu_entries(v), e);
+	*wake = true;
+	fake_pcpus_run();
+	assert_int_equal(v->blocked, 0);
+	assert_int_equal(fake_vcpu_entries(v), e + 1);
+}
+
 static void test_hlt_with_nothing_pending_blocks_vcpu_until_interrupt(void **state)
 {
 	struct vm *vm = running_vm(2);
@@ -1660,13 +1675,8 @@ static void test_hlt_with_nothing_pending_blocks_vcpu_until_interrupt(void **sta
 	assert_ptr_equal(fake_virq.pending_vcpu, v);
 	assert_int_equal(fake_vcpu_skips(v), 0);	/* handle_hlt() skips the HLT */
 	assert_int_equal(vm->vcpus[0]->blocked, 0);
-	fake_pcpus_run();
-	assert_int_equal(fake_vcpu_entries(v), e);
 	/* The scheduler wakes it once the controllers have something. */
-	fake_virq.pending = true;
-	fake_pcpus_run();
-	assert_int_equal(v->blocked, 0);
-	assert_int_equal(fake_vcpu_entries(v), e + 1);
+	expect_halted_until(v, e, &fake_virq.pending);
 }
 
 static void test_hlt_with_interrupt_pending_does_not_block(void **state)
@@ -1695,13 +1705,7 @@ static void test_hlt_with_if_clear_waits_for_nmi_only(void **state)
 	fake_virq.pending = true;
 	assert_int_equal(vm->ops->hlt(v), 0);
 	assert_int_equal(v->blocked, VCPU_BLOCK_HALT);
-	fake_pcpus_run();
-	assert_int_equal(v->blocked, VCPU_BLOCK_HALT);
-	assert_int_equal(fake_vcpu_entries(v), e);
-	fake_virq.nmi = true;
-	fake_pcpus_run();
-	assert_int_equal(v->blocked, 0);
-	assert_int_equal(fake_vcpu_entries(v), e + 1);
+	expect_halted_until(v, e, &fake_virq.nmi);
 }
 
 /* An NMI pending at the HLT: the vCPU does not halt even with IF = 0. */
@@ -1808,6 +1812,13 @@ static void test_mmio_claimed_by_virq_is_not_forwarded(void **state)
 /* ------------------------------------------------------------------ */
 /* HC_SET_IRQLINE and HC_INJECT_MSI                                    */
 
+/* virq_*() has been called @calls times, the last one (number @n) for VM @id. */
+static void expect_call_n_for_vm(unsigned calls, struct vm *last_vm, unsigned n, uint16_t id)
+{
+	assert_int_equal(calls, n);
+	assert_ptr_equal(last_vm, vm_get(id));
+}
+
 static const uint64_t bad_vmids[] = { 0, 2, MAX_VMS - 1, MAX_VMS, 0xFFFF, (1ULL << 32) | 1, ~0ULL };
 
 static void test_set_irqline_refuses_unknown_vmid_and_the_service_vm(void **state)
@@ -1835,8 +1846,7 @@ static void test_set_irqline_passes_gsi_and_op_through_to_that_vm(void **state)
 
 		assert_int_equal(hc_set_irqline(fake.caller, id,
 						ACRN_HC_IRQLINE_ARG(cases[i].gsi, cases[i].op)), 0);
-		assert_int_equal(fake_virq.irqline_calls, i + 1);
-		assert_ptr_equal(fake_virq.irqline_vm, vm_get(id));
+		expect_call_n_for_vm(fake_virq.irqline_calls, fake_virq.irqline_vm, i + 1, id);
 		assert_int_equal(fake_virq.irqline_gsi, cases[i].gsi);
 		assert_int_equal(fake_virq.irqline_op, cases[i].op);
 	}
@@ -1912,8 +1922,7 @@ static void test_inject_msi_passes_address_and_data_through_to_that_vm(void **st
 
 		msi_param(OFF_PARAM, cases[i].addr, cases[i].data);
 		assert_int_equal(hc_inject_msi(fake.caller, id, fake_sos_gpa(OFF_PARAM)), 0);
-		assert_int_equal(fake_virq.msi_calls, i + 1);
-		assert_ptr_equal(fake_virq.msi_vm, vm_get(id));
+		expect_call_n_for_vm(fake_virq.msi_calls, fake_virq.msi_vm, i + 1, id);
 		assert_int_equal(fake_virq.msi_addr, cases[i].addr);
 		assert_int_equal(fake_virq.msi_data, cases[i].data);
 	}
