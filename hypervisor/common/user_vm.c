@@ -44,7 +44,13 @@ struct uos {
 	uint8_t uuid[16];
 	struct acrn_hc_io_request_buffer *ioreq;	/* NULL until HC_SET_IOREQ_BUFFER */
 	struct vcpu_boot_state start[MAX_VCPUS_PER_VM];
+	/* Forwarded requests completed, and their TSC sums: request posted →
+	 * NOTIFY_REQUEST_FINISH (the Service VM's part), NOTIFY → consumed. */
+	uint64_t io_n, io_to_notify, io_notify_to_done;
 };
+
+/* Round trips a VM must have made for its statistics to be printed at destroy. */
+#define IO_STATS_MIN	100
 
 _Static_assert(sizeof(struct uos) <= PAGE_SIZE, "struct uos must fit in a page");
 
@@ -147,6 +153,8 @@ static int ioreq_send(struct vcpu *v, uint32_t type)
 		slot->reqs.mmio_request.value = v->io.cur.value;
 	}
 	v->io.type = type;
+	v->io.t_sent = rdtsc();
+	v->io.t_notified = 0;
 	v->blocked |= VCPU_BLOCK_IOREQ;
 	__atomic_store_n(&slot->processed, ACRN_HC_IOREQ_STATE_PENDING, __ATOMIC_RELEASE);
 	service_vm_upcall();
@@ -202,6 +210,18 @@ static uint64_t size_mask(unsigned size)
 	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
+static void io_stats_note(struct uos *u, struct vcpu_io *io)
+{
+	uint64_t now = rdtsc();
+
+	if (io->t_notified >= io->t_sent && io->t_sent != 0 && now >= io->t_notified) {
+		__atomic_fetch_add(&u->io_n, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&u->io_to_notify, io->t_notified - io->t_sent, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&u->io_notify_to_done, now - io->t_notified, __ATOMIC_RELAXED);
+	}
+	io->t_sent = io->t_notified = 0;
+}
+
 /*
  * The device model completed the request (on the vCPU's pCPU, VMCS
  * current).  The slot is copied once, then validated against what was
@@ -223,6 +243,7 @@ static void uos_ioreq_done(struct vcpu *v)
 	memcpy(&copy, slot, sizeof(copy));
 	__atomic_store_n(&slot->processed, ACRN_HC_IOREQ_STATE_FREE, __ATOMIC_RELEASE);
 	v->blocked &= ~VCPU_BLOCK_IOREQ;
+	io_stats_note(uos_of(v->vm), io);
 
 	value = io->type == ACRN_HC_IOREQ_TYPE_PORTIO ? copy.reqs.pio_request.value :
 							 copy.reqs.mmio_request.value;
@@ -437,6 +458,23 @@ nomem:
 	return -ENOMEM;
 }
 
+/*
+ * Where a forwarded I/O round trip's time goes, averaged over the VM's life
+ * (printed for VMs with at least IO_STATS_MIN round trips; under Bochs with
+ * clock sync=none a TSC tick is one instruction, doc/performance.md).
+ */
+static void io_stats_print(struct vm *vm)
+{
+	struct uos *u = uos_of(vm);
+
+	if (u->io_n < IO_STATS_MIN)
+		return;
+	pr_info("VM %u: %lu I/O requests forwarded; TSC average: request to NOTIFY %lu, NOTIFY to consumed %lu",
+		vm->id, u->io_n, u->io_to_notify / u->io_n, u->io_notify_to_done / u->io_n);
+	printk(LOG_INFO, "BENCH uos_ioreq_to_notify %lu instructions\n", u->io_to_notify / u->io_n);
+	printk(LOG_INFO, "BENCH uos_notify_to_consumed %lu instructions\n", u->io_notify_to_done / u->io_n);
+}
+
 int64_t hc_destroy_vm(struct vcpu *caller, uint64_t vmid)
 {
 	struct vm *vm = find_uos(vmid);
@@ -449,6 +487,7 @@ int64_t hc_destroy_vm(struct vcpu *caller, uint64_t vmid)
 		return ret;	/* a pCPU still uses it: keep it rather than corrupt */
 	uos_count--;
 	pr_info("VM %u destroyed", vm->id);
+	io_stats_print(vm);
 	uos_free(vm);
 	return 0;
 }
@@ -726,6 +765,7 @@ int64_t hc_notify_request_finish(struct vcpu *caller, uint64_t vmid, uint64_t vc
 
 	if (vm == NULL || vcpu_id >= vm->vcpu_count)
 		return -EINVAL;
+	vm->vcpus[vcpu_id]->io.t_notified = rdtsc();	/* published by the request */
 	vcpu_make_request(vm->vcpus[vcpu_id], VCPU_REQ_IOREQ_DONE);
 	return 0;
 }

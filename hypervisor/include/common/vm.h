@@ -71,6 +71,9 @@ struct vcpu_io {
 	bool fault_write;
 	uint8_t n_done, replay;
 	struct vcpu_io_access done[2];
+	/* TSC when the request was posted and when NOTIFY_REQUEST_FINISH
+	 * came (User VM round-trip statistics, user_vm.c). */
+	uint64_t t_sent, t_notified;
 };
 
 /** Behaviour that differs between kinds of VM (test VM, Service VM, User VM). */

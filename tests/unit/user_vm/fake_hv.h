@@ -210,6 +210,8 @@ unsigned fake_vcpu_sipis(const struct vcpu *v);
 
 /** Lines printk() was called for since fake_hv_init(). */
 unsigned fake_log_lines(void);
+/** The last line printk() formatted ("" before any). */
+const char *fake_log_last(void);
 
 /** When true, printk() also prints to stderr (env USER_VM_VERBOSE sets it). */
 extern bool fake_log_verbose;

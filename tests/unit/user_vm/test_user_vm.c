@@ -1465,6 +1465,38 @@ static void complete(struct vm *vm, uint32_t vcpu, uint64_t value, bool mmio)
 	fake_pcpus_run();
 }
 
+/* A VM with enough forwarded round trips reports where their time went when destroyed. */
+static void io_round_trips_then_destroy(unsigned n, bool want_stats)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+	unsigned lines;
+
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(guest_pio(v, 0x600, 4, false, 0), -EINPROGRESS);
+		complete(vm, 0, i, false);
+	}
+	lines = fake_log_lines();
+	assert_int_equal(hc_destroy_vm(fake.caller, vm->id), 0);
+	if (want_stats) {
+		assert_int_equal(fake_log_lines(), lines + 4);	/* destroyed, summary, 2 BENCH */
+		assert_non_null(strstr(fake_log_last(), "BENCH uos_notify_to_consumed "));
+	} else {
+		assert_int_equal(fake_log_lines(), lines + 1);
+		assert_null(strstr(fake_log_last(), "BENCH"));
+	}
+}
+
+static void test_io_stats_printed_after_100_round_trips(void **state)
+{
+	io_round_trips_then_destroy(100, true);
+}
+
+static void test_io_stats_not_printed_for_few_round_trips(void **state)
+{
+	io_round_trips_then_destroy(99, false);
+}
+
 static void test_pio_write_posts_pending_request_in_vcpu_slot(void **state)
 {
 	struct vm *vm = running_vm(2);
@@ -2056,6 +2088,8 @@ int main(void)
 		T(test_ioreq_buffer_while_running_is_ebusy),
 		T(test_ioreq_buffer_marks_all_16_slots_free),
 		T(test_notify_refuses_bad_vmid_or_vcpu),
+		T(test_io_stats_printed_after_100_round_trips),
+		T(test_io_stats_not_printed_for_few_round_trips),
 		T(test_pio_write_posts_pending_request_in_vcpu_slot),
 		T(test_pio_read_posts_pending_read),
 		T(test_pio_read_completion_sets_rax_by_size),
