@@ -118,6 +118,26 @@ int vmsr_handle_rdmsr(struct vcpu *v)
 			goto refuse;
 		val = 0xFEE00000ULL | (1U << 11) | (v->id == 0 ? 1U << 8 : 0);
 		break;
+	case MSR_IA32_MISC_ENABLE:
+		/* Fast strings on; BTS and PEBS unavailable; MONITOR (hidden
+		 * by CPUID) and XD-disable off.  Linux reads it unguarded at
+		 * its entry (verify_cpu), so a #GP would be a triple fault. */
+		if (!v->vm->user_vm)
+			goto refuse;
+		val = (1ULL << 0) | (1ULL << 11) | (1ULL << 12);
+		break;
+	case MSR_IA32_MTRRCAP:		/* no variable or fixed ranges, no WC */
+	case MSR_IA32_PLATFORM_ID:
+	case MSR_IA32_BIOS_SIGN_ID:	/* no microcode revision to report */
+		if (!v->vm->user_vm)
+			goto refuse;
+		val = 0;
+		break;
+	case MSR_IA32_MTRR_DEF_TYPE:	/* MTRRs enabled, everything write-back (EPT decides) */
+		if (!v->vm->user_vm)
+			goto refuse;
+		val = (1ULL << 11) | 6;
+		break;
 	default:
 	refuse:
 		pr_dbg("VM %s: RDMSR %#x -> #GP", v->vm->name, msr);
@@ -148,7 +168,14 @@ int vmsr_handle_wrmsr(struct vcpu *v)
 	switch (msr) {
 	case MSR_IA32_BIOS_UPDT_TRIG:
 		break;		/* microcode updates belong to the hypervisor: ignore */
+	case MSR_IA32_MISC_ENABLE:	/* a User VM's writes change nothing it can see */
+	case MSR_IA32_MTRR_DEF_TYPE:
+	case MSR_IA32_BIOS_SIGN_ID:
+		if (!v->vm->user_vm)
+			goto refuse;
+		break;
 	default:
+	refuse:
 		pr_dbg("VM %s: WRMSR %#x -> #GP", v->vm->name, msr);
 		gp(v);
 		return 0;
