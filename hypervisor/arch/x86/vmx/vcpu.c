@@ -238,6 +238,9 @@ void vcpu_load_state(struct vcpu *v, const struct vcpu_boot_state *st)
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
 }
 
+/* XSAVE header (SDM Vol. 1 §13.4.2): XSTATE_BV at byte 512 of the area. */
+#define XSAVE_HDR_XSTATE_BV	512
+
 static const uint32_t switched_msrs[6] = {
 	0xC0000081U, 0xC0000082U, 0xC0000083U, 0xC0000084U,	/* STAR, LSTAR, CSTAR, FMASK */
 	0xC0000102U,						/* KERNEL_GS_BASE */
@@ -281,6 +284,11 @@ void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
 			prev->ctx.xcr0 = xgetbv0();
 			__asm__ volatile("xsave64 %0" : "+m"(*(uint8_t (*)[PAGE_SIZE])prev->xsave_area)
 					 : "a"(~0U), "d"(~0U) : "memory");
+			/* XSAVE leaves the XSTATE_BV bits of components outside XCR0 as an
+			 * earlier save wrote them (SDM Vol. 1 §13.7); a guest that has since
+			 * cleared them from XCR0 would make the XRSTOR below #GP.  Those
+			 * components are disabled: restore them in their initial state. */
+			*(uint64_t *)((uint8_t *)prev->xsave_area + XSAVE_HDR_XSTATE_BV) &= prev->ctx.xcr0;
 		}
 		prev->ctx.saved = true;
 	}
@@ -293,8 +301,8 @@ void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
 	for (unsigned i = 0; i < ARRAY_SIZE(switched_msrs); i++)
 		wrmsr(switched_msrs[i], next->ctx.msrs[i]);
 	if (xs && next->xsave_area != NULL) {
-		/* Restore with the union of both XCR0s so every component the
-		 * area may hold is covered, then install the guest's XCR0. */
+		/* The area holds only components of the guest's XCR0 (masked at
+		 * save), so XRSTOR under that XCR0 restores all of it. */
 		xsetbv0(next->ctx.xcr0 | 1);
 		__asm__ volatile("xrstor64 %0" : : "m"(*(uint8_t (*)[PAGE_SIZE])next->xsave_area),
 				 "a"(~0U), "d"(~0U) : "memory");
