@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/acrn.h>
 
+#include "acpi_tables.h"
 #include "boot_elf.h"
 #include "boot_linux.h"
 #include "dm_log.h"
@@ -221,6 +222,14 @@ static int elf_check_placement(struct vmctx *ctx, const struct elf_image *im, ch
 					(unsigned long long)s->paddr);
 				return -EINVAL;
 			}
+		}
+		if (ctx->lowmem >= BOOT_BIOS_END &&
+		    ranges_overlap(s->paddr, s->memsz, ACPI_TABLES_BASE, ACPI_TABLES_END - ACPI_TABLES_BASE)) {
+			dm_errf(err, errlen, "segment at 0x%llx-0x%llx overlaps the ACPI tables' area "
+				"0x%llx-0x%llx", (unsigned long long)s->paddr,
+				(unsigned long long)(s->paddr + s->memsz),
+				(unsigned long long)ACPI_TABLES_BASE, (unsigned long long)ACPI_TABLES_END);
+			return -ERANGE;
 		}
 		if (im->entry >= s->paddr && im->entry - s->paddr < s->memsz)
 			entry_ok = true;
@@ -435,6 +444,15 @@ int boot_elf_load(struct vmctx *ctx, const uint8_t *img, size_t len, const char 
 		dm_errf(err, errlen, "guest RAM too small for the boot structures at 0x%llx",
 			(unsigned long long)BOOT_ELF_AREA_START);
 		goto out;
+	}
+	/* The ACPI tables (MADT for the vCPUs, FADT for power-off) where the legacy RSDP scan
+	 * finds them, as for a Linux guest; below 1 MiB of RAM there is no room for them. */
+	if (ctx->lowmem >= BOOT_BIOS_END) {
+		rc = acpi_tables_install(ctx);
+		if (rc != 0) {
+			dm_errf(err, errlen, "cannot write the ACPI tables: %s", strerror(-rc));
+			goto out;
+		}
 	}
 	if (im->multiboot)
 		rc = mb1_write_info(ctx, cmdline, err, errlen);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acpi_tables.h"
+#include "hw/acpi_pm.h"
 #include "boot_elf.h"
 #include "dm_config.h"
 #include "guest_mem.h"
@@ -511,6 +513,33 @@ static void test_boot_elf_accepts_the_in_tree_test_guests(void **state)
 	}
 }
 
+/* The MADT and FADT a small guest needs (vCPUs, ACPI power-off) are there after a load, and
+ * no segment may land on them. */
+static void test_boot_elf_installs_acpi_tables_and_keeps_segments_off_them(void **state)
+{
+	struct vm *v = *state;
+	static struct img im;
+	struct seg ok = { 0x100000, 0x100, 0x100, 0 };
+	struct seg bios = { 0xF0000, 0x100, 0x100, 0 };
+	size_t len = ACPI_TABLES_END - ACPI_TABLES_BASE;
+	const uint8_t *t;
+	uint32_t tlen;
+
+	build_elf(&im, true, 62, 0xF0000, &bios, 1);
+	assert_int_equal(boot_elf_load(v->ctx, im.b, im.len, NULL, v->err, sizeof(v->err)),
+			 -ERANGE);
+	assert_non_null(strstr(v->err, "ACPI"));
+	assert_untouched(v);
+	build_elf(&im, true, 62, 0x100000, &ok, 1);
+	assert_int_equal(boot_elf_load(v->ctx, im.b, im.len, NULL, v->err, sizeof(v->err)), 0);
+	assert_int_equal(acpi_tables_find(gpa(v, ACPI_TABLES_BASE, len), len, ACPI_TABLES_BASE,
+					  ACPI_TABLES_BASE, "APIC", &t, &tlen), 0);
+	assert_int_equal(acpi_tables_find(gpa(v, ACPI_TABLES_BASE, len), len, ACPI_TABLES_BASE,
+					  ACPI_TABLES_BASE, "FACP", &t, &tlen), 0);
+	assert_true(tlen >= 68);
+	assert_int_equal(r32(t + 64), ACPI_PM1A_CNT_ADDR);	/* PM1a_CNT_BLK */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +557,7 @@ int main(void)
 		T(test_boot_elf_multiboot_cmdline_too_long_refused),
 		T(test_dm_boot_elf_reads_file_and_names_it_in_errors),
 		T(test_boot_elf_accepts_the_in_tree_test_guests),
+		T(test_boot_elf_installs_acpi_tables_and_keeps_segments_off_them),
 #undef T
 	};
 
