@@ -154,6 +154,17 @@ void sched_tick(struct vcpu *v)
 {
 	if (v->vm->user_vm) {
 		v->yield = true;	/* round robin: the loop may pick it again */
+		/*
+		 * A Service VM interrupt that arrived while the hypervisor ran
+		 * (IF=0) waits in the IRR; on hardware the next entry of this
+		 * vCPU exits for it at once (external-interrupt exiting ignores
+		 * the guest's IF).  Bochs 2.7 does not re-evaluate the masked
+		 * interrupt at a VM entry that leaves RFLAGS.IF at 0, so a User
+		 * VM running with interrupts off (a kernel decompressor) would
+		 * keep a halted Service VM asleep for good: look at each tick.
+		 */
+		if (service_vcpu[v->pcpu] != NULL && lapic_irr_pending())
+			sched_wake_service_vcpu(v->pcpu);
 		return;
 	}
 	if (v->vm->privileged && vmcs_read(VMCS_GUEST_ACTIVITY) == VCPU_ACTIVITY_HLT &&
