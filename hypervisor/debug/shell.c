@@ -13,6 +13,7 @@
 #include <common/page_alloc.h>
 #include <arch/x86/acpi.h>
 #include <arch/x86/irq_stats.h>
+#include <arch/x86/lapic.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/timer.h>
@@ -144,6 +145,42 @@ static int cmd_vcpu_dumpreg(int argc, char **argv)
 		    vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR3), vmcs_read(VMCS_GUEST_CR4));
 	else
 		out("  (RIP and control registers live in a VMCS loaded on pCPU %u)\n", v->pcpu);
+	out("  last exit: %s at RIP %016lx; %lu exits, blocked %#x%s\n", vmx_exit_name(v->last_exit),
+	    v->last_rip, v->exits, v->blocked, v->stopped ? ", stopped" : "");
+	for (uint32_t r = 0; r < EXIT_REASON_MAX; r++)
+		if (v->exit_count[r] != 0)
+			out("  %-22s %lu\n", vmx_exit_name(r), v->exit_count[r]);
+	return 0;
+}
+
+/* ---- dump_lapic -------------------------------------------------------- */
+
+/* One 256-bit LAPIC vector register (ISR/TMR/IRR: 8 dwords 0x10 apart) as hex, vector 255 first. */
+static void out_vec256(const char *name, uint32_t base)
+{
+	out("  %s", name);
+	for (int i = 7; i >= 0; i--)
+		out(" %08x", lapic_read(base + (uint32_t)i * 0x10));
+	out("\n");
+}
+
+/*
+ * The physical LAPIC of the pCPU the shell runs on (pCPU 0), which the
+ * Service VM owns: where its interrupts and its timer stand (SDM Vol. 3
+ * §11.4-§11.8; TSC deadline, §11.5.4.1).
+ */
+static int cmd_dump_lapic(int argc, char **argv)
+{
+	out("pCPU %u LAPIC: ID %#x TPR %#x PPR %#x SVR %#x\n", this_cpu_id(), lapic_read(0x20),
+	    lapic_read(0x80), lapic_read(0xA0), lapic_read(0xF0));
+	out_vec256("ISR", 0x100);
+	out_vec256("TMR", 0x180);
+	out_vec256("IRR", 0x200);
+	out("  LVT timer %#x initial %u current %u divide %#x; TSC deadline %#lx, TSC now %#lx\n",
+	    lapic_read(0x320), lapic_read(0x380), lapic_read(0x390), lapic_read(0x3E0),
+	    rdmsr(0x6E0), rdtsc());
+	out("  LVT LINT0 %#x LINT1 %#x error %#x\n", lapic_read(0x350), lapic_read(0x360),
+	    lapic_read(0x370));
 	return 0;
 }
 
@@ -389,6 +426,7 @@ static const struct shell_cmd cmds[] = {
 	{ "vcpu_list", "", "list the vCPUs of every VM", 1, 1, cmd_vcpu_list },
 	{ "vcpu_dumpreg", "<vm_id> <vcpu_id>", "registers of one vCPU", 3, 3, cmd_vcpu_dumpreg },
 	{ "dump_ioapic", "", "physical IOAPICs and their pins", 1, 1, cmd_dump_ioapic },
+	{ "dump_lapic", "", "this pCPU's LAPIC: ISR/IRR, timer", 1, 1, cmd_dump_lapic },
 	{ "dump_irq", "", "interrupt vectors and counts per pCPU", 1, 1, cmd_dump_irq },
 	{ "mem_stats", "", "hypervisor memory use", 1, 1, cmd_mem_stats },
 	{ "loglevel", "[1-4]", "show or set the console log level", 1, 2, cmd_loglevel },

@@ -111,6 +111,8 @@ struct vcpu {
 	uint32_t traced;		/* exits logged so far (option trace_exits) */
 	uint32_t tick_period;		/* VMX-preemption timer reload; 0 = off */
 	uint64_t exit_count[EXIT_REASON_MAX];
+	uint64_t last_rip;		/* guest RIP at the last VM exit (shell) */
+	uint32_t last_exit;		/* basic reason of the last VM exit (shell) */
 	/** Work for this vCPU's pCPU, set by others (VCPU_REQ_*), done before entry. */
 	uint32_t requests;
 	uint8_t sipi_vector;		/* with VCPU_REQ_SIPI */

@@ -15,7 +15,7 @@ HV_SHELL_TIMEOUT=60
 # "after|command|expect": Python regexes, expect is matched (MULTILINE) against the output
 # that follows the echoed command line.
 HV_SHELL=(
-  'serves the console shell|help|(?s)^  help .*^  version .*^  vm_list .*^  vcpu_list .*^  vcpu_dumpreg .*^  dump_ioapic .*^  dump_irq .*^  mem_stats .*^  loglevel .*^  reboot '
+  'serves the console shell|help|(?s)^  help .*^  version .*^  vm_list .*^  vcpu_list .*^  vcpu_dumpreg .*^  dump_ioapic .*^  dump_lapic .*^  dump_irq .*^  mem_stats .*^  loglevel .*^  reboot '
   '|version|^ACRN hypervisor \S+, built .+, 2 pCPUs$'
   '|vm_list|^VM_ID +NAME +VCPUS +TYPE$'
   '|vcpu_list|^VM_ID +VCPU_ID +PCPU_ID +STATE +EXITS$'
@@ -26,6 +26,8 @@ HV_SHELL=(
   '|dump_ioapic now|^usage: dump_ioapic$'
   '|dump_irq|(?s)^IDT vectors fired in VMX root +pcpu0 +pcpu1$.*^  0x02 NMI \(counted, resumed\) +0 +0$.*^  0x0e #PF page fault +0 +0$.*^  0xff LAPIC spurious .*^  VM exits, all reasons +[1-9][0-9]* +[1-9][0-9]*$'
   '|dump_irq 1 2 3 4 5 6|^usage: dump_irq$'
+  '|dump_lapic|(?s)^pCPU 0 LAPIC: ID 0x0 TPR 0x[0-9a-f]+ PPR 0x[0-9a-f]+ SVR 0x1[0-9a-f]{2}$.*^  IRR( [0-9a-f]{8}){8}$.*^  LVT timer 0x[0-9a-f]+ initial [0-9]+ current [0-9]+ divide 0x[0-9a-f]+; TSC deadline 0x[0-9a-f]+, TSC now 0x[0-9a-f]+$'
+  '|dump_lapic 0|^usage: dump_lapic$'
   '|mem_stats|^page pool: [0-9]+ of [0-9]+ pages free'
   '|loglevel 4|^console log level 4 '
   '|loglevel 0|^usage: loglevel \[1-4\]$'

@@ -456,6 +456,8 @@ void vmexit_handle(struct vcpu *v)
 	}
 	if (basic < EXIT_REASON_MAX)
 		v->exit_count[basic]++;
+	v->last_exit = basic;
+	v->last_rip = vmcs_read(VMCS_GUEST_RIP);
 	/* Timer ticks would flood the trace: they are left out of it. */
 	if (unlikely(v->traced < vmexit_trace_limit) && basic != EXIT_PREEMPTION_TIMER &&
 	    ++v->traced != 0)
