@@ -161,11 +161,21 @@ static int ioreq_send(struct vcpu *v, uint32_t type)
 	return -EINPROGRESS;
 }
 
+#define UOS_PORT_IO_DELAY	0x80U
+
 static int uos_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint32_t *val)
 {
 	/* The vPIC and ELCR are the hypervisor's own. */
 	if (virq_pio(v, port, size, write, val) == 0)
 		return 0;
+	/* Port 0x80 (POST codes; Linux's I/O delay after each outb_p/inb_p):
+	 * nothing there, so no trip to the device model: writes vanish, reads
+	 * float high. */
+	if (port == UOS_PORT_IO_DELAY) {
+		if (!write)
+			*val = size == 4 ? 0xFFFFFFFFU : (1U << (size * 8)) - 1;
+		return 0;
+	}
 	v->io.cur = (struct vcpu_io_access){ port, write ? *val : 0, (uint8_t)size, write };
 	return ioreq_send(v, ACRN_HC_IOREQ_TYPE_PORTIO);
 }

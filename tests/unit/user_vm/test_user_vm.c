@@ -1615,7 +1615,7 @@ static void test_pio_busy_slot_refuses_new_request(void **state)
 	for (unsigned i = 0; i < ARRAY_SIZE(states); i++) {
 		s->processed = states[i];
 		s->reqs.pio_request.address = 0xBEEF;
-		assert_int_equal(guest_pio(vm->vcpus[0], 0x80, 1, true, 1), -EIO);
+		assert_int_equal(guest_pio(vm->vcpus[0], 0x3F8, 1, true, 1), -EIO);
 		assert_int_equal(s->processed, states[i]);
 		assert_int_equal(s->reqs.pio_request.address, 0xBEEF);
 	}
@@ -1628,9 +1628,30 @@ static void test_pio_without_ioreq_buffer_is_eio(void **state)
 	uint16_t id = make_vm_without_ioreq();
 	struct vcpu *v = vm_get(id)->vcpus[0];
 
-	assert_int_equal(guest_pio(v, 0x80, 1, true, 1), -EIO);
+	assert_int_equal(guest_pio(v, 0x3F8, 1, true, 1), -EIO);
 	assert_int_equal(v->blocked, 0);
 	assert_int_equal(fake_upcalls(), 0);
+}
+
+/* Port 0x80 (I/O delay, POST codes) never reaches the device model, even without a buffer. */
+static void test_pio_port_0x80_is_absorbed_without_a_request(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+	unsigned up = fake_upcalls();
+	static const struct { unsigned size; uint32_t ones; } c[] = {
+		{ 1, 0xFF }, { 2, 0xFFFF }, { 4, 0xFFFFFFFFU } };
+
+	assert_int_equal(guest_pio(v, 0x80, 1, true, 0x55), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(c); i++) {
+		uint32_t val = 0x12;
+
+		assert_int_equal(vm->ops->pio(v, 0x80, c[i].size, false, &val), 0);
+		assert_int_equal(val, c[i].ones);
+	}
+	assert_int_equal(fake_upcalls(), up);
+	assert_int_equal(v->blocked, 0);
+	assert_int_equal(guest_pio(vm_get(make_vm_without_ioreq())->vcpus[0], 0x80, 1, true, 1), 0);
 }
 
 static void test_mmio_read_is_forwarded_and_completion_replays_it(void **state)
@@ -2097,6 +2118,7 @@ int main(void)
 		T(test_stray_completion_without_request_changes_nothing),
 		T(test_pio_busy_slot_refuses_new_request),
 		T(test_pio_without_ioreq_buffer_is_eio),
+		T(test_pio_port_0x80_is_absorbed_without_a_request),
 		T(test_mmio_read_is_forwarded_and_completion_replays_it),
 		T(test_mmio_completion_failure_stops_vcpu),
 		T(test_hlt_with_nothing_pending_blocks_vcpu_until_interrupt),
