@@ -18,8 +18,17 @@
 #define RTE_WRITABLE	(0xFFULL | (7ULL << 8) | VIOAPIC_RTE_DESTLOG | VIOAPIC_RTE_POLLOW | \
 			 VIOAPIC_RTE_LEVEL | VIOAPIC_RTE_MASKED | (0xFFFFULL << 48))
 
+/*
+ * Logical input state.  A line driven electrically (vioapic_set_line()) is
+ * active when its level matches the polarity the entry has now, so a guest
+ * that reprograms the polarity (Linux makes the SCI and PCI INTx pins active
+ * low) changes what the unchanged level means; any other pin keeps the
+ * logical state vioapic_set_irq() gave it.
+ */
 static bool vioapic_pin_asserted(const struct vioapic *io, uint32_t pin)
 {
+	if ((io->line_driven & (1ULL << pin)) != 0U)
+		return ((io->line_high >> pin) & 1U) != ((io->rte[pin] & VIOAPIC_RTE_POLLOW) != 0U);
 	return (io->asserted & (1ULL << pin)) != 0U;
 }
 
@@ -66,6 +75,8 @@ int vioapic_init(struct vioapic *io, uint32_t apic_id, const struct vioapic_ops 
 	io->ctx = ctx;
 	io->id = apic_id;
 	io->asserted = 0U;
+	io->line_driven = 0U;
+	io->line_high = 0U;
 	vioapic_reset(io);
 	return 0;
 }
@@ -85,6 +96,23 @@ int vioapic_set_irq(struct vioapic *io, uint32_t pin, uint32_t op)
 	vioapic_try_deliver(io, pin, !was || op == VIOAPIC_IRQ_PULSE);
 	if (op == VIOAPIC_IRQ_PULSE)
 		io->asserted &= ~(1ULL << pin);
+	return 0;
+}
+
+int vioapic_set_line(struct vioapic *io, uint32_t pin, bool high)
+{
+	bool was;
+
+	if (pin >= VIOAPIC_PINS)
+		return -EINVAL;
+	was = vioapic_pin_asserted(io, pin);
+	io->line_driven |= 1ULL << pin;
+	if (high)
+		io->line_high |= 1ULL << pin;
+	else
+		io->line_high &= ~(1ULL << pin);
+	if (vioapic_pin_asserted(io, pin))
+		vioapic_try_deliver(io, pin, !was);
 	return 0;
 }
 

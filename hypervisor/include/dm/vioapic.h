@@ -70,7 +70,9 @@ struct vioapic {
 	void *ctx;
 	uint32_t id;			/**< ID register (bits 27:24) */
 	uint32_t ioregsel;		/**< index register */
-	uint64_t asserted;		/**< per-pin logical input state */
+	uint64_t asserted;		/**< per-pin logical input state (vioapic_set_irq) */
+	uint64_t line_driven;		/**< pins driven electrically (vioapic_set_line) */
+	uint64_t line_high;		/**< their levels */
 	uint64_t rte[VIOAPIC_PINS];	/**< redirection table */
 };
 
@@ -85,11 +87,20 @@ void vioapic_reset(struct vioapic *vioapic);
 
 /**
  * Drive input pin with op (enum vioapic_irq_op).  States are logical
- * (asserted = active); the glue converts an electrical level with
- * vioapic_pin_is_active_low() when its source is electrical.
+ * (asserted = active), for sources that know nothing of polarity.
  * @return 0, or -EINVAL for pin >= VIOAPIC_PINS or an unknown op.
  */
 int vioapic_set_irq(struct vioapic *vioapic, uint32_t pin, uint32_t op);
+
+/**
+ * Drive input pin to an electrical level (a device model's IRQ line).  From
+ * then on the pin is active while its level matches the entry's polarity
+ * (RTE bit 13) as programmed at each moment: a polarity write re-evaluates
+ * it (a level entry that becomes active and is unmasked delivers), and an
+ * inactive-to-active change is the edge an edge entry sends on.
+ * @return 0, or -EINVAL for pin >= VIOAPIC_PINS.
+ */
+int vioapic_set_line(struct vioapic *vioapic, uint32_t pin, bool high);
 
 /** Does the guest program pin as active-low (RTE bit 13)?  False for a bad pin. */
 bool vioapic_pin_is_active_low(const struct vioapic *vioapic, uint32_t pin);

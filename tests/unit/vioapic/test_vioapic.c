@@ -203,6 +203,53 @@ static void test_vioapic_delivery_mode_passed_through(void **s)
 	assert_int_equal(msgs[1].dest, 0xFF);
 }
 
+/* An electrical line keeps its level; the polarity programmed later decides what it means
+ * (the SCI: the device model drives it high = idle before Linux makes pin 9 active low). */
+static void test_vioapic_line_level_read_through_current_polarity(void **s)
+{
+	setup();
+	assert_int_equal(vioapic_set_line(&io, 9, true), 0);	/* idle SCI, pin still reset */
+	assert_int_equal(nmsgs, 0);				/* masked */
+	set_rte(9, VIOAPIC_RTE_LEVEL | VIOAPIC_RTE_POLLOW | 0x41);	/* active low, unmasked */
+	assert_int_equal(nmsgs, 0);				/* high = inactive now */
+	vioapic_eoi(&io, 0x41);
+	assert_int_equal(nmsgs, 0);
+	vioapic_set_line(&io, 9, false);			/* asserted */
+	assert_int_equal(nmsgs, 1);
+	assert_true(msgs[0].level);
+	vioapic_eoi(&io, 0x41);					/* still low: again */
+	assert_int_equal(nmsgs, 2);
+	vioapic_set_line(&io, 9, true);
+	vioapic_eoi(&io, 0x41);					/* released: no more */
+	assert_int_equal(nmsgs, 2);
+	assert_false(ind_read(VIOAPIC_REG_RTE0 + 18) & VIOAPIC_RTE_REM_IRR);
+	/* Polarity flipped back to active high while the line is high: it asserts at once. */
+	set_rte(9, VIOAPIC_RTE_LEVEL | 0x41);
+	assert_int_equal(nmsgs, 3);
+}
+
+/* Edge entries send on the inactive-to-active change of the electrical level; pins never
+ * driven are inactive whatever their polarity; bad pins are refused. */
+static void test_vioapic_line_edges_and_undriven_pins(void **s)
+{
+	setup();
+	set_rte(4, 0x34);					/* edge, active high */
+	vioapic_set_line(&io, 4, false);
+	assert_int_equal(nmsgs, 0);
+	vioapic_set_line(&io, 4, true);
+	assert_int_equal(nmsgs, 1);
+	vioapic_set_line(&io, 4, true);				/* no new edge */
+	assert_int_equal(nmsgs, 1);
+	set_rte(5, VIOAPIC_RTE_LEVEL | VIOAPIC_RTE_POLLOW | 0x35);	/* never driven */
+	assert_int_equal(nmsgs, 1);
+	set_rte(6, VIOAPIC_RTE_POLLOW | 0x36);			/* edge, active low */
+	vioapic_set_line(&io, 6, true);
+	vioapic_set_line(&io, 6, false);			/* falling = active edge */
+	assert_int_equal(nmsgs, 2);
+	assert_int_equal(msgs[1].vector, 0x36);
+	assert_int_equal(vioapic_set_line(&io, VIOAPIC_PINS, true), -EINVAL);
+}
+
 static void test_vioapic_hostile_inputs_rejected(void **s)
 {
 	uint32_t v = 1;
@@ -235,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_vioapic_level_pulse_delivers_once),
 		cmocka_unit_test(test_vioapic_switch_to_edge_drops_remote_irr),
 		cmocka_unit_test(test_vioapic_delivery_mode_passed_through),
+		cmocka_unit_test(test_vioapic_line_level_read_through_current_polarity),
+		cmocka_unit_test(test_vioapic_line_edges_and_undriven_pins),
 		cmocka_unit_test(test_vioapic_hostile_inputs_rejected),
 	};
 

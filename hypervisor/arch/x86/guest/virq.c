@@ -403,11 +403,9 @@ int virq_set_irqline(struct vm *vm, uint32_t gsi, uint32_t op)
 		return -EINVAL;
 	virq_lock(q);
 	for (unsigned i = 0; i < n; i++) {
-		/* The vIOAPIC takes logical states: convert through the pin's
-		 * programmed polarity (doc/interrupts.md, vIOAPIC inputs). */
-		bool active = high[i] != vioapic_pin_is_active_low(&q->vioapic, gsi);
-
-		(void)vioapic_set_irq(&q->vioapic, gsi, active ? VIOAPIC_IRQ_ASSERT : VIOAPIC_IRQ_DEASSERT);
+		/* Electrical levels: the vIOAPIC applies each pin's polarity as
+		 * the guest programs it (doc/interrupts.md, vIOAPIC inputs). */
+		(void)vioapic_set_line(&q->vioapic, gsi, high[i]);
 		/* ISA IRQs are active high at the 8259A; IRQ2 is the cascade. */
 		if (gsi < VPIC_IRQS && gsi != 2)
 			(void)vpic_set_irq(&q->vpic, gsi, high[i] ? VPIC_IRQ_ASSERT : VPIC_IRQ_DEASSERT);
