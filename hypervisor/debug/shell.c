@@ -171,15 +171,15 @@ static void out_vec256(const char *name, uint32_t base)
  */
 static int cmd_dump_lapic(int argc, char **argv)
 {
-	out("pCPU %u LAPIC: ID %#x TPR %#x PPR %#x SVR %#x\n", this_cpu_id(), lapic_read(0x20),
+	out("pCPU %u LAPIC: ID 0x%x TPR 0x%x PPR 0x%x SVR 0x%x\n", this_cpu_id(), lapic_read(0x20),
 	    lapic_read(0x80), lapic_read(0xA0), lapic_read(0xF0));
 	out_vec256("ISR", 0x100);
 	out_vec256("TMR", 0x180);
 	out_vec256("IRR", 0x200);
-	out("  LVT timer %#x initial %u current %u divide %#x; TSC deadline %#lx, TSC now %#lx\n",
+	out("  LVT timer 0x%x initial %u current %u divide 0x%x; TSC deadline 0x%lx, TSC now 0x%lx\n",
 	    lapic_read(0x320), lapic_read(0x380), lapic_read(0x390), lapic_read(0x3E0),
 	    rdmsr(0x6E0), rdtsc());
-	out("  LVT LINT0 %#x LINT1 %#x error %#x\n", lapic_read(0x350), lapic_read(0x360),
+	out("  LVT LINT0 0x%x LINT1 0x%x error 0x%x\n", lapic_read(0x350), lapic_read(0x360),
 	    lapic_read(0x370));
 	return 0;
 }
