@@ -218,7 +218,9 @@ static void *ioreq_thread_main(void *arg)
 			pr_err("attaching the IOREQ client failed (%d): stopping", rc);
 			break;
 		}
+		pthread_mutex_lock(&ctx->ioreq_lock);
 		rc = ioreq_handle_pending(ctx);
+		pthread_mutex_unlock(&ctx->ioreq_lock);
 		if (rc < 0) {
 			pr_err("request completion failed (%d): stopping", rc);
 			break;

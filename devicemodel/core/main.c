@@ -59,6 +59,9 @@ static int main_reset_vm(struct vmctx *ctx)
 
 	pr_info("resetting VM %s", ctx->cfg->vm_name);
 	rc = ctx->vmm->pause_vm(ctx);
+	/* The request that asked for the reset (a write to 0xCF9 or PM1a_CNT)
+	 * is still being completed on the IOREQ thread: let it finish first. */
+	pthread_mutex_lock(&ctx->ioreq_lock);
 	if (rc == 0)
 		rc = ctx->vmm->clear_vm_ioreq(ctx);
 	if (rc == 0)
@@ -71,6 +74,7 @@ static int main_reset_vm(struct vmctx *ctx)
 		rc = dm_boot_prepare(ctx, err, sizeof(err));
 	if (rc == 0)
 		rc = ctx->vmm->start_vm(ctx);
+	pthread_mutex_unlock(&ctx->ioreq_lock);
 	if (rc != 0)
 		pr_err("reset of VM %s failed: %s", ctx->cfg->vm_name,
 		       err[0] != '\0' ? err : strerror(-rc));

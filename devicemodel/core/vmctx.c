@@ -62,6 +62,7 @@ int vmctx_create(const struct dm_config *cfg, const struct vmm_ops *vmm, struct 
 		return -ENOMEM;
 	ctx->cfg = cfg;
 	ctx->vmm = vmm;
+	pthread_mutex_init(&ctx->ioreq_lock, NULL);
 	ctx->ncpus = cfg->ncpus;
 
 	rc = vmm->open(ctx);

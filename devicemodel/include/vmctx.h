@@ -52,6 +52,10 @@ struct vmctx {
 
 	/* IOREQ loop (ioreq.c). */
 	pthread_t ioreq_thread;
+	/** Held by the IOREQ thread while it handles requests and by a VM reset:
+	 *  a request in flight is completed before the reset frees the slots,
+	 *  never into the slot of the restarted VM. */
+	pthread_mutex_t ioreq_lock;
 	bool ioreq_running;
 	int quit;				/**< set atomically to stop the loop */
 	/** Called from the IOREQ thread if the loop ends without being asked to. */

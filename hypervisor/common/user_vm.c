@@ -123,6 +123,7 @@ static int ioreq_send(struct vcpu *v, uint32_t type)
 {
 	struct uos *u = uos_of(v->vm);
 	struct acrn_hc_io_request *slot;
+	uint32_t state;
 
 	if (u->ioreq == NULL) {
 		pr_err("VM %s vCPU %u: I/O at %#lx with no IOREQ buffer", v->vm->name, v->id,
@@ -130,9 +131,16 @@ static int ioreq_send(struct vcpu *v, uint32_t type)
 		return -EIO;
 	}
 	slot = slot_of(v);
-	if (__atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) != ACRN_HC_IOREQ_STATE_FREE) {
-		pr_err("VM %s vCPU %u: IOREQ slot busy (state %u)", v->vm->name, v->id,
-		       slot->processed);
+	state = __atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE);
+	/* COMPLETE while the vCPU waits for nothing: the device model finished
+	 * a request the VM's reset had already dropped.  It is done with the
+	 * slot, which is the vCPU's again.  PENDING or PROCESSING: it may still
+	 * write there, so the vCPU cannot go on. */
+	if (state == ACRN_HC_IOREQ_STATE_COMPLETE) {
+		pr_warn("VM %s vCPU %u: stale completion in its IOREQ slot (after a reset?): reused",
+			v->vm->name, v->id);
+	} else if (state != ACRN_HC_IOREQ_STATE_FREE) {
+		pr_err("VM %s vCPU %u: IOREQ slot busy (state %u)", v->vm->name, v->id, state);
 		return -EIO;
 	}
 	memset(&slot->reqs, 0, sizeof(slot->reqs));

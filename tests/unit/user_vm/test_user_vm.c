@@ -1604,9 +1604,22 @@ static void test_stray_completion_without_request_changes_nothing(void **state)
 	assert_int_equal(s->processed, ACRN_HC_IOREQ_STATE_COMPLETE);
 }
 
+/* A completion that came in after a reset freed the slot: the vCPU takes the slot back. */
+static void test_pio_stale_completion_in_slot_is_reused(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct acrn_hc_io_request *s = &ioreq_page(OFF_IOREQ)->req_slot[0];
+
+	s->processed = ACRN_HC_IOREQ_STATE_COMPLETE;
+	assert_int_equal(guest_pio(vm->vcpus[0], 0x3F8, 1, true, 0x41), -EINPROGRESS);
+	assert_int_equal(s->processed, ACRN_HC_IOREQ_STATE_PENDING);
+	assert_int_equal(s->reqs.pio_request.address, 0x3F8);
+	assert_true(vm->vcpus[0]->blocked & VCPU_BLOCK_IOREQ);
+}
+
 static void test_pio_busy_slot_refuses_new_request(void **state)
 {
-	static const uint32_t states[] = { ACRN_HC_IOREQ_STATE_PENDING, ACRN_HC_IOREQ_STATE_COMPLETE,
+	static const uint32_t states[] = { ACRN_HC_IOREQ_STATE_PENDING,
 					   ACRN_HC_IOREQ_STATE_PROCESSING, 0x1234 };
 	struct vm *vm = running_vm(1);
 	struct acrn_hc_io_request *s = &ioreq_page(OFF_IOREQ)->req_slot[0];
@@ -2118,6 +2131,7 @@ int main(void)
 		T(test_stray_completion_without_request_changes_nothing),
 		T(test_pio_busy_slot_refuses_new_request),
 		T(test_pio_without_ioreq_buffer_is_eio),
+		T(test_pio_stale_completion_in_slot_is_reused),
 		T(test_pio_port_0x80_is_absorbed_without_a_request),
 		T(test_mmio_read_is_forwarded_and_completion_replays_it),
 		T(test_mmio_completion_failure_stops_vcpu),
