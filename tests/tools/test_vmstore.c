@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,48 @@ static void test_vmstore_launch_logs_and_tracks_the_process(void **state)
 	free(r);
 }
 
+/*
+ * vmstore_launch() returns only once the child runs the script: in its own session and no
+ * longer a copy of the caller (acrnctl start exits right after; a caller that looked at the
+ * child at once used to find it still before setsid() now and then).
+ */
+static void test_vmstore_launch_returns_once_the_script_runs(void **state)
+{
+	struct vm_record *r = calloc(1, sizeof(*r));
+	char script[128], path[64], self[PATH_MAX], exe[PATH_MAX];
+	ssize_t n;
+	FILE *f;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	snprintf(script, sizeof(script), "%s/run.sh", tmpdir);
+	f = fopen(script, "w");
+	fputs("exec sleep 30\n", f);
+	fclose(f);
+	strcpy(r->name, "quick");
+	strcpy(r->script, script);
+	assert_int_equal(vmstore_add(r), 0);
+	assert_int_equal(vmstore_load("quick", r), 0);
+	for (int i = 0; i < 20; i++) {
+		pid_t pid;
+
+		assert_int_equal(vmstore_launch(r, &pid), 0);
+		assert_int_equal(getsid(pid), pid);
+		/* The shell running the script (or sleep), not this test program any more;
+		 * the kernel sets a new /proc/PID/exe before it closes the O_CLOEXEC files. */
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		assert_true(n > 0);
+		exe[n] = '\0';
+		assert_string_not_equal(exe, self);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	assert_int_equal(vmstore_del("quick"), 0);
+	free(r);
+}
+
 static void test_vmstore_log_dir_follows_environment(void **state)
 {
 	char log[256], want[256];
@@ -258,6 +301,7 @@ int main(void)
 		T(test_vmstore_records_keep_order_flags_and_args),
 		T(test_vmstore_refuses_bad_records),
 		T(test_vmstore_launch_logs_and_tracks_the_process),
+		T(test_vmstore_launch_returns_once_the_script_runs),
 		T(test_vmstore_log_dir_follows_environment),
 	};
 

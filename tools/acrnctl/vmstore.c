@@ -674,7 +674,7 @@ static void launch_child(const struct vm_record *r, int logfd)
 int vmstore_launch(const struct vm_record *r, pid_t *pid)
 {
 	char log[PATH_MAX], path[PATH_MAX], buf[64];
-	int logfd, rc, n;
+	int logfd, rc, n, sync[2];
 	pid_t p;
 
 	rc = vmstore_log_path(r->name, log, sizeof(log));
@@ -683,17 +683,35 @@ int vmstore_launch(const struct vm_record *r, pid_t *pid)
 	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (logfd < 0)
 		return -errno;
-	p = fork();
-	if (p < 0) {
+	/* Closed in the child by its successful exec (or its exit): see below. */
+	if (pipe2(sync, O_CLOEXEC) != 0) {
 		rc = -errno;
 		close(logfd);
 		return rc;
 	}
+	p = fork();
+	if (p < 0) {
+		rc = -errno;
+		close(logfd);
+		close(sync[0]);
+		close(sync[1]);
+		return rc;
+	}
 	if (p == 0) {
+		close(sync[0]);
 		fcntl(logfd, F_SETFD, 0);
 		launch_child(r, logfd);
 	}
 	close(logfd);
+	close(sync[1]);
+	/*
+	 * Return only once the child runs the script (or gave up): then it is in its own
+	 * session and is the script, not a copy of us, whatever the scheduler did.  The
+	 * child writes nothing; EOF comes when its last copy of the write end goes.
+	 */
+	while (read(sync[0], buf, 1) < 0 && errno == EINTR)
+		;
+	close(sync[0]);
 	*pid = p;
 	n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)p, proc_starttime(p));
 	if (vm_path(path, sizeof(path), r->name, "launcher") == 0)

@@ -83,6 +83,8 @@ int vmstore_log_path(const char *name, char *buf, size_t len);
  * Launch the recorded script of @p r: a child in its own session, stdin
  * /dev/null, stdout and stderr appended to vmstore_log_path(), signal mask
  * and dispositions reset; the child's identity is saved as the VM's launcher.
+ * Returns once the child has exec'ed the script (or failed to and exited), so
+ * the caller may exit at once and finds the child in its own session.
  * @return 0 and *pid, or a negative errno
  */
 int vmstore_launch(const struct vm_record *r, pid_t *pid);

@@ -214,6 +214,14 @@ void rt_page_set_present(uint64_t addr, bool present);
 /* ---- ACPI / SMP ---- */
 /** Number of enabled processors in the MADT (1 if there is no MADT). */
 extern unsigned int rt_ncpus_madt;
+/** PM1a event block port (FADT PM1a_EVT_BLK: PM1_STS, then PM1_EN); 0 if there is no FADT. */
+extern uint32_t rt_pm1a_evt;
+/**
+ * Was the ACPI power button pressed?  Reads PM1_STS (ACPI 6.5 4.8.3.1; acrn-dm's default port
+ * 0x400 without a FADT) and clears PWRBTN_STS (bit 8, write-one-to-clear) when it is set, so
+ * each press answers true once.  Polled: the runtime takes no SCI.
+ */
+bool rt_power_button(void);
 /** APIC IDs from the MADT, BSP included. */
 extern uint32_t rt_cpu_apic_id[RT_MAX_CPUS];
 /** CPUs up and running rt_ap_main (BSP included). */

@@ -13,6 +13,7 @@ unsigned int rt_ncpus_madt = 1;
 uint32_t rt_cpu_apic_id[RT_MAX_CPUS];
 volatile uint32_t rt_cpus_online = 1;
 uint32_t rt_pm1a_cnt;
+uint32_t rt_pm1a_evt;
 uint32_t rt_s5_slp_typ = 5;
 bool rt_s5_found;
 
@@ -113,12 +114,14 @@ static void parse_s5(const uint8_t *dsdt)
 	}
 }
 
-/* ACPI 6.5 5.2.9: FADT PM1a_CNT_BLK at 64, DSDT at 40, X_DSDT at 140. */
+/* ACPI 6.5 5.2.9: FADT PM1a_EVT_BLK at 56, PM1a_CNT_BLK at 64, DSDT at 40, X_DSDT at 140. */
 static void parse_fadt(const uint8_t *t)
 {
 	uint32_t len = rd32(t + 4);
 	const uint8_t *dsdt = NULL;
 
+	if (len >= 60)
+		rt_pm1a_evt = rd32(t + 56) & 0xFFFF;
 	if (len >= 68)
 		rt_pm1a_cnt = rd32(t + 64) & 0xFFFF;
 	if (len >= 148)
@@ -181,6 +184,18 @@ void rt_poweroff(void)
 		rt_outb(0x8900, (uint8_t)*s++);
 	for (;;)
 		__asm__ volatile("cli; hlt");
+}
+
+#define PM1_PWRBTN_STS	0x0100
+
+bool rt_power_button(void)
+{
+	uint16_t port = rt_pm1a_evt != 0 ? (uint16_t)rt_pm1a_evt : 0x400;
+
+	if (!(rt_inw(port) & PM1_PWRBTN_STS))
+		return false;
+	rt_outw(port, PM1_PWRBTN_STS);
+	return true;
 }
 
 /* ---- SMP ---- */
