@@ -18,7 +18,7 @@ EXPECT=( '^uos-linux: reached Service VM /init' '^uos-linux-check: vhm-loaded ok
 # triple fault is not in FAIL_ON: the hypervisor turns it into a reset acrn-dm carries out.
 FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault'
 WATCH="com1 com2"
-CHECK=0 ; BENCH=0
+CHECK=1 ; BENCH=0
 prepare() {
   . "$TOP/tests/e2e/lib/initramfs.sh"
   # acrn-dm linked statically: the busybox initramfs has no libc.
