@@ -3,7 +3,7 @@
 DESC="Service VM runs acrn-dm (-l com1,stdio, -k/-r/-B): the Debian kernel + a busybox initramfs boot as a User VM whose init checks vCPUs, memory = -m, ACPI tables, RTC date, sleep 1; it reboots once (acrn-dm resets it, second boot seen) and powers off (acrn-dm exits 0)"
 CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=1800
 HV_CMDLINE="console=com2"
-# e2e.uos_cpus: the vCPU counts, one acrn-dm run each (1,2 once the hypervisor and Bochs allow it).
+# e2e.uos_cpus: the vCPU counts, one acrn-dm run each; 2 vCPUs on 2 pCPUs is uos-linux-smp.
 UOS_CPUS=1 ; UOS_MEM=256
 SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.uos_cpus=$UOS_CPUS e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-900}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
