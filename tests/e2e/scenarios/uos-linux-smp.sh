@@ -1,34 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
-DESC="2 pCPUs, a 2-vCPU User VM: Service VM runs acrn-dm (-l com1,stdio, -k/-r/-B): the Debian kernel + a busybox initramfs boot as a User VM whose init checks vCPUs, memory = -m, ACPI tables, RTC date, sleep 1; it reboots once (acrn-dm resets it, second boot seen) and powers off (acrn-dm exits 0)"
-CPU_MODEL=corei7_skylake_x ; CPUS=2 ; MEGS=1024 ; TIMEOUT=2400
-HV_CMDLINE="console=com2"
-# e2e.uos_cpus: the vCPU counts, one acrn-dm run each (1,2 once the hypervisor and Bochs allow it).
-UOS_CPUS=2 ; UOS_MEM=256
-SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.uos_cpus=$UOS_CPUS e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-900}"
-MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
-EXPECT=( '^uos-linux: reached Service VM /init' '^uos-linux-check: vhm-loaded ok' '^uos-linux-check: vhm-device ok'
-         '^uos-linux: reached /init \(cpus=2 '
-         '^uos-linux-check: cpus-2 ok' '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok'
-         '^uos-linux-check: rtc ok' '^uos-linux-check: sleep ok' '^uos-linux-check: kernel-clean ok'
-         '^uos-linux: rebooting' '^uos-linux: second boot \(cpus=2\)' '^uos-linux-check: dm-exit-2 ok'
-         '^uos-linux-check: sos-kernel-clean ok' '^uos-linux: done' )
-# A failed check does not stop the run (the Service VM powers off at the end either way), so
-# every later line is still there to read; a missing "ok" line fails the scenario.  A User VM
-# triple fault is not in FAIL_ON: the hypervisor turns it into a reset acrn-dm carries out.
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault'
-WATCH="com1 com2"
+# uos-linux with a 2-vCPU User VM on 2 pCPUs (--cpu_affinity 0,1): everything else is uos-linux's.
+UOS_LINUX_CPUS=2
+. "$E2E_SCENARIOS/uos-linux.sh"
+unset UOS_LINUX_CPUS
+DESC="2 pCPUs, a 2-vCPU User VM: $DESC"
 CHECK=0 ; BENCH=0
-prepare() {
-  . "$TOP/tests/e2e/lib/initramfs.sh"
-  # acrn-dm linked statically: the busybox initramfs has no libc.
-  make --no-print-directory -C "$TOP/devicemodel" O="$SCEN_DIR/dm" EXTRA_CFLAGS=-static || return 1
-  ! ldd "$SCEN_DIR/dm/acrn-dm" >/dev/null 2>&1 || { echo "acrn-dm is not static"; return 1; }
-  make --no-print-directory -C "$TOP/kernel-modules/vhm" O="$SCEN_DIR/vhm" || return 1
-  "$TOP/misc/mkinitramfs.sh" "$SCEN_DIR/uos-initrd.img" --init "$TOP/tests/e2e/uos-linux/uos-init" || return 1
-  e2e_build_initramfs "$SCEN_DIR/initrd.img" "$TOP/tests/e2e/uos-linux/sos-init" \
-    --add "$SCEN_DIR/dm/acrn-dm:/bin/acrn-dm" \
-    --add "$SCEN_DIR/vhm/acrn_vhm.ko:/lib/uos/acrn_vhm.ko" \
-    --add "$TOP/build/kernel/vmlinuz:/uos/vmlinuz" \
-    --add "$SCEN_DIR/uos-initrd.img:/uos/initrd.img"
-}

@@ -1,17 +1,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
 DESC="Service VM runs acrn-dm (-l com1,stdio, -k/-r/-B): the Debian kernel + a busybox initramfs boot as a User VM whose init checks vCPUs, memory = -m, ACPI tables, RTC date, sleep 1; it reboots once (acrn-dm resets it, second boot seen) and powers off (acrn-dm exits 0)"
-CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=1800
+# e2e.uos_cpus: the User VM's vCPUs, one per pCPU: 1 here; uos-linux-smp sets UOS_LINUX_CPUS=2
+# before sourcing this file.
+UOS_CPUS=${UOS_LINUX_CPUS:-1} ; UOS_MEM=256
+CPU_MODEL=corei7_skylake_x ; CPUS=$UOS_CPUS ; MEGS=1024 ; TIMEOUT=$((1800 * UOS_CPUS))
 HV_CMDLINE="console=com2"
-# e2e.uos_cpus: the vCPU counts, one acrn-dm run each; 2 vCPUs on 2 pCPUs is uos-linux-smp.
-UOS_CPUS=1 ; UOS_MEM=256
 SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.uos_cpus=$UOS_CPUS e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-900}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
 EXPECT=( '^uos-linux: reached Service VM /init' '^uos-linux-check: vhm-loaded ok' '^uos-linux-check: vhm-device ok'
-         '^uos-linux: reached /init \(cpus=1 '
-         '^uos-linux-check: cpus-1 ok' '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok'
+         "^uos-linux: reached /init \\(cpus=$UOS_CPUS "
+         "^uos-linux-check: cpus-$UOS_CPUS ok" '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok'
          '^uos-linux-check: rtc ok' '^uos-linux-check: sleep ok' '^uos-linux-check: kernel-clean ok'
-         '^uos-linux: rebooting' '^uos-linux: second boot \(cpus=1\)' '^uos-linux-check: dm-exit-1 ok'
+         '^uos-linux: rebooting' "^uos-linux: second boot \\(cpus=$UOS_CPUS\\)" "^uos-linux-check: dm-exit-$UOS_CPUS ok"
          '^uos-linux-check: sos-kernel-clean ok' '^uos-linux: done' )
 # A failed check does not stop the run (the Service VM powers off at the end either way), so
 # every later line is still there to read; a missing "ok" line fails the scenario.  A User VM
