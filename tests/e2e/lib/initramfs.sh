@@ -15,3 +15,12 @@ e2e_build_initramfs() {
   e2e_build_tsc "$SCEN_DIR/tsc" || return 1
   "$E2E_TOP/misc/mkinitramfs.sh" "$out" --init "$init" --add "$SCEN_DIR/tsc:/bin/tsc" "$@"
 }
+
+# e2e_build_dm_vhm: what a Service VM initramfs needs to run User VMs, built for this scenario:
+# acrn-dm linked statically (the busybox initramfs has no libc) in $SCEN_DIR/dm/acrn-dm, and
+# the VHM module for the Debian kernel in $SCEN_DIR/vhm/acrn_vhm.ko.
+e2e_build_dm_vhm() {
+  make --no-print-directory -C "$E2E_TOP/devicemodel" O="$SCEN_DIR/dm" EXTRA_CFLAGS=-static || return 1
+  ! ldd "$SCEN_DIR/dm/acrn-dm" >/dev/null 2>&1 || { echo "acrn-dm is not static"; return 1; }
+  make --no-print-directory -C "$E2E_TOP/kernel-modules/vhm" O="$SCEN_DIR/vhm"
+}

@@ -18,13 +18,9 @@ WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {
   . "$TOP/tests/e2e/lib/initramfs.sh"
-  make --no-print-directory -C "$TOP/devicemodel" O="$SCEN_DIR/dm" EXTRA_CFLAGS=-static || return 1
+  e2e_build_dm_vhm || return 1
   make --no-print-directory -C "$TOP/tools/acrnctl" O="$SCEN_DIR/tools" EXTRA_CFLAGS=-static || return 1
-  local b
-  for b in dm/acrn-dm tools/acrnctl; do
-    ! ldd "$SCEN_DIR/$b" >/dev/null 2>&1 || { echo "$b is not static"; return 1; }
-  done
-  make --no-print-directory -C "$TOP/kernel-modules/vhm" O="$SCEN_DIR/vhm" || return 1
+  ! ldd "$SCEN_DIR/tools/acrnctl" >/dev/null 2>&1 || { echo "acrnctl is not static"; return 1; }
   make --no-print-directory -C "$TOP/tests/guest" O="$SCEN_DIR/guest" "$SCEN_DIR/guest/ticker.elf" >/dev/null || return 1
   e2e_build_initramfs "$SCEN_DIR/initrd.img" "$TOP/tests/e2e/acrnctl/sos-init" \
     --add "$SCEN_DIR/dm/acrn-dm:/bin/acrn-dm" --add "$SCEN_DIR/tools/acrnctl:/bin/acrnctl" \

@@ -15,9 +15,7 @@ WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {
   . "$TOP/tests/e2e/lib/initramfs.sh"
-  make --no-print-directory -C "$TOP/devicemodel" O="$SCEN_DIR/dm" EXTRA_CFLAGS=-static || return 1
-  ! ldd "$SCEN_DIR/dm/acrn-dm" >/dev/null 2>&1 || { echo "acrn-dm is not static"; return 1; }
-  make --no-print-directory -C "$TOP/kernel-modules/vhm" O="$SCEN_DIR/vhm" || return 1
+  e2e_build_dm_vhm || return 1
   make --no-print-directory -C "$TOP/tests/guest" O="$SCEN_DIR/guest" >/dev/null || return 1
   local adds=() g
   for g in cpu apic exceptions smp; do

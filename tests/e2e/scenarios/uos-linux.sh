@@ -22,10 +22,7 @@ WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {
   . "$TOP/tests/e2e/lib/initramfs.sh"
-  # acrn-dm linked statically: the busybox initramfs has no libc.
-  make --no-print-directory -C "$TOP/devicemodel" O="$SCEN_DIR/dm" EXTRA_CFLAGS=-static || return 1
-  ! ldd "$SCEN_DIR/dm/acrn-dm" >/dev/null 2>&1 || { echo "acrn-dm is not static"; return 1; }
-  make --no-print-directory -C "$TOP/kernel-modules/vhm" O="$SCEN_DIR/vhm" || return 1
+  e2e_build_dm_vhm || return 1
   "$TOP/misc/mkinitramfs.sh" "$SCEN_DIR/uos-initrd.img" --init "$TOP/tests/e2e/uos-linux/uos-init" || return 1
   e2e_build_initramfs "$SCEN_DIR/initrd.img" "$TOP/tests/e2e/uos-linux/sos-init" \
     --add "$SCEN_DIR/dm/acrn-dm:/bin/acrn-dm" \
