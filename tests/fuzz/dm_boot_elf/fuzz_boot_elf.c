@@ -9,8 +9,9 @@
  *  - accept/reject agrees with a model written from boot_elf.h and the gABI/Multiboot
  *    rules it cites (ELF header, program headers, Multiboot 0.6.96 3.1);
  *  - a rejected image leaves guest RAM untouched (mincore residency) and no vCPU set;
- *  - an accepted one touched only its segments' pages and the loader's area pages it
- *    needs (GDT, page tables in long mode, boot information for Multiboot); every segment
+ *  - an accepted one touched only its segments' pages, the loader's area pages it
+ *    needs (GDT, page tables in long mode, boot information for Multiboot) and the ACPI
+ *    tables' area (guest RAM of 1 MiB or more; segments there are refused); every segment
  *    holds its file bytes then zeros; vCPU 0 starts at the entry (inside a segment, so
  *    inside guest RAM) with RSP, CR3, EBX, GDTR pointing into guest RAM, in the mode the
  *    header documents.
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi_tables.h"
 #include "boot_elf.h"
 #include "boot_fuzz_vm.h"
 #include "boot_linux.h"
@@ -97,6 +99,10 @@ static bool fz_model_elf(const uint8_t *img, size_t len, struct fz_model *m)
 		if (!bfz_in_ram(s.paddr, s.memsz) ||
 		    fz_overlap(s.paddr, s.memsz, BOOT_ELF_AREA_START,
 			       BOOT_ELF_AREA_END - BOOT_ELF_AREA_START))
+			return false;
+		/* The ACPI tables' area, written whenever RAM reaches 1 MiB. */
+		if (bfz_vm()->lowmem >= BOOT_BIOS_END &&
+		    fz_overlap(s.paddr, s.memsz, ACPI_TABLES_BASE, ACPI_TABLES_END - ACPI_TABLES_BASE))
 			return false;
 		for (unsigned int j = 0; j < m->nseg; j++)
 			if (fz_overlap(s.paddr, s.memsz, m->seg[j].paddr, m->seg[j].memsz))
@@ -182,7 +188,7 @@ static void fz_check_loaded(struct vmctx *ctx, const uint8_t *img, const struct 
 			    const char *cmd)
 {
 	bool long_mode = m->is64 && !m->multiboot;
-	struct bfz_range allowed[FZ_MAXSEG + 2];
+	struct bfz_range allowed[FZ_MAXSEG + 3];
 	struct acrn_vcpu_regs r;
 	size_t n = 0;
 
@@ -192,6 +198,8 @@ static void fz_check_loaded(struct vmctx *ctx, const uint8_t *img, const struct 
 	allowed[n++] = (struct bfz_range){ BOOT_ELF_GDT, BOOT_ELF_AREA_END - BOOT_ELF_GDT };
 	if (long_mode)
 		allowed[n++] = (struct bfz_range){ BOOT_ELF_PML4, BOOT_ELF_GDT - BOOT_ELF_PML4 };
+	if (ctx->lowmem >= BOOT_BIOS_END)
+		allowed[n++] = (struct bfz_range){ ACPI_TABLES_BASE, ACPI_TABLES_END - ACPI_TABLES_BASE };
 	bfz_check_touched(allowed, n, "elf");
 
 	for (unsigned int i = 0; i < m->nseg; i++) {
