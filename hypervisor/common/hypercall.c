@@ -27,7 +27,10 @@ static int64_t hc_get_api_version(struct vcpu *v, uint64_t gpa)
 	return vm_copy_to_gpa(v->vm, gpa, &ver, sizeof(ver));
 }
 
-/* The User VM management calls (common/user_vm.c), under its lock. */
+/*
+ * The Service VM's calls: User VM management (common/user_vm.c) and the log
+ * buffer (common/log_hc.c, which needs no lock but this one does no harm).
+ */
 static int64_t hc_vm_management(struct vcpu *v, uint64_t id, uint64_t a0, uint64_t a1)
 {
 	int64_t ret;
@@ -68,6 +71,9 @@ static int64_t hc_vm_management(struct vcpu *v, uint64_t id, uint64_t a0, uint64
 		break;
 	case HC_INJECT_MSI:
 		ret = hc_inject_msi(v, a0, a1);
+		break;
+	case HC_GET_HV_LOG:
+		ret = hc_get_hv_log(v, a0);	/* common/log_hc.c */
 		break;
 	default:
 		ret = -ENOSYS;

@@ -8,13 +8,14 @@
 #include <common/console.h>
 #include <arch/x86/cpu.h>
 #include <arch/x86/spinlock.h>
+#include <lib/logring.h>
 #include <lib/sprintf.h>
 #include <stdarg.h>
 
 #define LOG_BUF_SIZE	(64 * 1024)
 
 static char log_buf[LOG_BUF_SIZE];
-static uint64_t log_head;	/* total bytes ever written */
+static struct logring log_ring = { log_buf, LOG_BUF_SIZE, 0 };
 static spinlock_t log_lock = SPINLOCK_INIT;
 static int console_level = LOG_INFO;
 
@@ -41,9 +42,7 @@ static void vprintk(int level, const char *fmt, va_list ap)
 		line[n - 1] = '\n';
 	}
 	spin_lock(&log_lock);
-	for (int i = 0; i < n; i++)
-		log_buf[(log_head + i) % LOG_BUF_SIZE] = line[i];
-	log_head += n;
+	logring_write(&log_ring, line, (size_t)n);
 	spin_unlock(&log_lock);
 	if (level <= console_level)
 		console_write(line, n);
@@ -60,18 +59,26 @@ void printk(int level, const char *fmt, ...)
 
 size_t log_read(char *out, size_t size)
 {
-	size_t n;
-	uint64_t start;
+	struct logring_span span;
+	uint64_t from;
 
 	spin_lock(&log_lock);
-	n = log_head < LOG_BUF_SIZE ? log_head : LOG_BUF_SIZE;
-	if (n > size)
-		n = size;
-	start = log_head - n;
-	for (size_t i = 0; i < n; i++)
-		out[i] = log_buf[(start + i) % LOG_BUF_SIZE];
+	from = logring_oldest(&log_ring);
+	if (log_ring.head - from > size)
+		from = log_ring.head - size;
+	logring_read(&log_ring, from, out, size, &span);
 	spin_unlock(&log_lock);
-	return n;
+	return (size_t)span.copied;
+}
+
+int log_read_at(uint64_t pos, char *out, size_t size, struct logring_span *span)
+{
+	int ret;
+
+	spin_lock(&log_lock);
+	ret = logring_read(&log_ring, pos, out, size, span);
+	spin_unlock(&log_lock);
+	return ret;
 }
 
 void panic(const char *fmt, ...)

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <lib/logring.h>
 
 enum log_level {
 	LOG_ERR = 1,
@@ -33,6 +34,22 @@ int log_get_level(void);
 
 /** Copy the newest part of the log buffer (at most size bytes) into out. */
 size_t log_read(char *out, size_t size);
+
+/**
+ * Copy at most @p size bytes of the log buffer from position @p pos on (see
+ * lib/logring.h: a position counts the bytes logged since boot) into @p out.
+ * @return 0, or -EINVAL when @p pos is beyond the newest byte.
+ */
+int log_read_at(uint64_t pos, char *out, size_t size, struct logring_span *span);
+
+struct vcpu;
+
+/**
+ * HC_GET_HV_LOG (common/log_hc.c): copy log bytes into the caller's buffer
+ * as struct acrn_hc_hv_log at @p param_gpa asks.  The caller is the Service
+ * VM (hypercall.c checks).  @return 0 or a negative errno.
+ */
+int64_t hc_get_hv_log(struct vcpu *caller, uint64_t param_gpa);
 
 #define pr_err(fmt, ...)  printk(LOG_ERR, pr_fmt(fmt) "\n", ##__VA_ARGS__)
 #define pr_warn(fmt, ...) printk(LOG_WARN, pr_fmt(fmt) "\n", ##__VA_ARGS__)

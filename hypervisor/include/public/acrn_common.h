@@ -29,6 +29,7 @@
  * | HC_VM_SET_MEMORY_REGIONS  | &acrn_hc_memory_region_batch | -                    |
  * | HC_SET/RESET_PTDEV_INTR_INFO | vmid                | &acrn_hc_ptdev_irq         |
  * | HC_ASSIGN/DEASSIGN_PCIDEV | vmid                   | &acrn_hc_pcidev            |
+ * | HC_GET_HV_LOG             | &acrn_hc_hv_log        | -                          |
  * | HC_PM_GET_CPU_STATE       | command (ACRN_HC_PMCMD_*) | address of the result   |
  */
 #ifndef ACRN_PUBLIC_COMMON_H
@@ -349,6 +350,37 @@ struct acrn_hc_pstate_data {
 };
 
 /* ------------------------------------------------------------------------ */
+/* Hypervisor log buffer (HC_GET_HV_LOG)                                    */
+
+/**
+ * The hypervisor keeps every message it prints in a ring buffer.  A byte's
+ * position is the number of bytes logged before it since boot, so positions
+ * only grow; the ring holds the newest ones.  HC_GET_HV_LOG copies the bytes
+ * from @c pos on (or from the oldest byte still held, if @c pos was already
+ * overwritten) into @c buf.  Service VM only.
+ *
+ * In: pos, buf (Service VM physical address of RAM it may write), len (at
+ * most ACRN_HV_LOG_READ_MAX bytes are copied; 0 copies nothing and only
+ * reports the positions).  Out (written back on success): copied, next (the
+ * position to ask for next time), lost (bytes from pos on that were
+ * overwritten before this read), head (the position after the newest byte).
+ * Errors: -EFAULT (the structure is not readable and writable), -EINVAL
+ * (pos beyond head; buf not Service VM RAM), -EPERM (not the Service VM).
+ */
+struct acrn_hc_hv_log {
+	uint64_t pos;
+	uint64_t buf;
+	uint32_t len;
+	uint32_t copied;
+	uint64_t next;
+	uint64_t lost;
+	uint64_t head;
+};
+
+/** Most bytes one HC_GET_HV_LOG copies. */
+#define ACRN_HV_LOG_READ_MAX	4096U
+
+/* ------------------------------------------------------------------------ */
 /* Layout checks: these are ABI, a change here breaks the other side.       */
 
 _Static_assert(sizeof(struct acrn_hc_api_version) == 8, "api_version");
@@ -389,5 +421,8 @@ _Static_assert(ACRN_HC_OFFSETOF(struct acrn_hc_pcidev, bar) == 12, "pcidev.bar")
 _Static_assert(sizeof(struct acrn_hc_acpi_generic_address) == 12, "gas");
 _Static_assert(sizeof(struct acrn_hc_cstate_data) == 32, "cstate_data");
 _Static_assert(sizeof(struct acrn_hc_pstate_data) == 48, "pstate_data");
+_Static_assert(sizeof(struct acrn_hc_hv_log) == 48, "hv_log");
+_Static_assert(ACRN_HC_OFFSETOF(struct acrn_hc_hv_log, copied) == 20, "hv_log.copied");
+_Static_assert(ACRN_HC_OFFSETOF(struct acrn_hc_hv_log, head) == 40, "hv_log.head");
 
 #endif /* ACRN_PUBLIC_COMMON_H */

@@ -49,6 +49,12 @@
 #define HC_RESET_PTDEV_INTR_INFO	_HC_ID(0x54)
 #define HC_ASSIGN_PCIDEV		_HC_ID(0x55)
 #define HC_DEASSIGN_PCIDEV		_HC_ID(0x56)
+/*
+ * Debug: ACRN numbers its debug calls from 0x60 (0x60-0x63 are its shared
+ * buffer, NPK log, profiling and hardware-info calls, not implemented here
+ * and kept free); reading the log buffer is the next one.
+ */
+#define HC_GET_HV_LOG			_HC_ID(0x64)	/* &acrn_hc_hv_log */
 /* Power management */
 #define HC_PM_GET_CPU_STATE		_HC_ID(0x80)
 

@@ -39,7 +39,8 @@
  *    User VM (INIT: wait for SIPI, VCPU_BLOCK_SIPI; SIPI: unblock), and
  *    the scheduler's wake-up of a vCPU blocked only by VCPU_BLOCK_HALT
  *    when virq_pending() (common/sched.c wants_cpu());
- *  - printk, udelay, service_vm_upcall, mmio_emulate, vmsr_setup_user_vm,
+ *  - printk and panic (weak: a binary with the real common/log.c uses
+ *    that one), udelay, service_vm_upcall, mmio_emulate, vmsr_setup_user_vm,
  *    vmcs_read/vmcs_write, vmcs_end_intr_shadow, per_cpu_data, pcpu_count.
  */
 #ifndef TESTS_USER_VM_FAKE_HV_H
