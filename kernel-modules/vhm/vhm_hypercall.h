@@ -168,4 +168,10 @@ static inline long vhm_hc_pm_get_cpu_state(u64 cmd, void *kbuf)
 	return vhm_hcall(HC_PM_GET_CPU_STATE, cmd, virt_to_phys(kbuf));
 }
 
+/** HC_GET_HV_LOG: @kbuf is kmalloc'ed, and so is the buffer it names. */
+static inline long vhm_hc_get_hv_log(struct acrn_hc_hv_log *kbuf)
+{
+	return vhm_hcall(HC_GET_HV_LOG, virt_to_phys(kbuf), 0);
+}
+
 #endif /* VHM_HYPERCALL_H */

@@ -20,6 +20,7 @@
 #include <asm/processor.h>
 #include <asm/smp.h>
 
+#include "acrn_vhm_uapi.h"
 #include "vhm.h"
 #include "vhm_hypercall.h"
 
@@ -82,6 +83,10 @@ static_assert(ACRN_IO_REQUEST_MAX == ACRN_HC_IO_REQUEST_MAX);
 static_assert(ACRN_MEM_ACCESS_RWX == ACRN_HC_MEM_ACCESS_RIGHT_MASK);
 static_assert(ACRN_MEM_TYPE_MASK == ACRN_HC_MEM_TYPE_MASK);
 static_assert(ACRN_PMCMD_GET_CX_DATA == ACRN_HC_PMCMD_GET_CX_DATA);
+VHM_SAME_LAYOUT(acrn_vhm_hv_log, acrn_hc_hv_log);
+VHM_SAME_OFFSET(acrn_vhm_hv_log, acrn_hc_hv_log, copied);
+VHM_SAME_OFFSET(acrn_vhm_hv_log, acrn_hc_hv_log, head);
+static_assert(ACRN_VHM_HV_LOG_READ_MAX == ACRN_HV_LOG_READ_MAX);
 
 /* Highest GSI accepted by SET_IRQLINE: far above any virtual IOAPIC's pins. */
 #define VHM_MAX_GSI	256U
@@ -227,6 +232,58 @@ static long vhm_pm_get_cpu_state(void __user *uarg)
 	return ret;
 }
 
+/*
+ * ACRN_VHM_IOCTL_GET_HV_LOG: the hypervisor writes into a kernel bounce
+ * buffer (it takes physical addresses), which is then copied to the user's.
+ * The length is capped here, so the hypervisor never sees more than its
+ * maximum, and a result claiming more than was asked for is not trusted.
+ */
+static long vhm_get_hv_log(void __user *uarg)
+{
+	struct acrn_vhm_hv_log req;
+	struct acrn_hc_hv_log *hc;
+	void __user *ubuf;
+	char *kbuf = NULL;
+	u32 len;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	len = min_t(u32, req.len, ACRN_VHM_HV_LOG_READ_MAX);
+	ubuf = u64_to_user_ptr(req.buf);
+	if (len && !access_ok(ubuf, len))
+		return -EFAULT;
+	hc = kzalloc(sizeof(*hc), GFP_KERNEL);
+	if (len)
+		kbuf = kmalloc(len, GFP_KERNEL);
+	if (!hc || (len && !kbuf)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hc->pos = req.pos;
+	hc->buf = kbuf ? virt_to_phys(kbuf) : 0;
+	hc->len = len;
+	ret = vhm_hc_get_hv_log(hc);
+	if (ret)
+		goto out;
+	if (hc->copied > len || hc->next > hc->head) {
+		pr_err_ratelimited("GET_HV_LOG: hypervisor returned %u bytes for %u\n",
+				   hc->copied, len);
+		ret = -EIO;
+		goto out;
+	}
+	req.copied = hc->copied;
+	req.next = hc->next;
+	req.lost = hc->lost;
+	req.head = hc->head;
+	if (copy_to_user(ubuf, kbuf, req.copied) || copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(kbuf);
+	kfree(hc);
+	return ret;
+}
+
 static long vhm_create_vm_ioctl(struct vhm_vm *vm, void __user *uarg)
 {
 	struct acrn_vm_creation cv;
@@ -339,9 +396,11 @@ static long vhm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct vhm_vm *vm = file->private_data;
 	long ret;
 
-	/* Neither needs the VM lock: one has no VM, the other blocks. */
+	/* None needs the VM lock: two have no VM, the other blocks. */
 	if (cmd == ACRN_IOCTL_PM_GET_CPU_STATE)
 		return vhm_pm_get_cpu_state((void __user *)arg);
+	if (cmd == ACRN_VHM_IOCTL_GET_HV_LOG)
+		return vhm_get_hv_log((void __user *)arg);
 	if (cmd == ACRN_IOCTL_ATTACH_IOREQ_CLIENT)
 		return vhm_ioreq_attach_client(vm);
 

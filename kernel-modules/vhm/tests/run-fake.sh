@@ -22,7 +22,7 @@ make --no-print-directory -C "$top/kernel-modules/vhm" O="$out" VHM_FAKE_HV=1 >"
 
 qemu_initramfs_begin "$work"
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
-  -o "$work/root/vhm_fake_test" "$top/kernel-modules/vhm/tests/vhm_fake_test.c" || fail "test build"
+  -I"$top/kernel-modules/vhm" -o "$work/root/vhm_fake_test" "$top/kernel-modules/vhm/tests/vhm_fake_test.c" || fail "test build"
 cp "$out/acrn_vhm.ko" "$work/root/acrn_vhm.ko"
 cat >> "$work/root/init" <<'INIT'
 mount -t debugfs debugfs /sys/kernel/debug

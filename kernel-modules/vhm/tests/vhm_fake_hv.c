@@ -7,7 +7,9 @@
  * given), and offers debugfs files:
  *   acrn_vhm_fake/inject  "vcpu type dir addr size value": put a PENDING
  *                         request into that slot and raise the upcall;
- *   acrn_vhm_fake/stats   counters, one "key value" per line.
+ *   acrn_vhm_fake/stats   counters, one "key value" per line;
+ *   acrn_vhm_fake/log     what is written is appended to the fake's log
+ *                         ring (FAKE_LOG_SIZE bytes), read by HC_GET_HV_LOG.
  * The upcall: when QEMU's "edu" device (1234:11e8) is present and bound to
  * the module (new_id), the fake raises its MSI (write to BAR0 + 0x60), so the
  * real PCI upcall path runs; otherwise it kicks the dispatch directly.
@@ -32,6 +34,11 @@ static struct {
 	unsigned long first_pfn;	/* first page of the last RAM ADD */
 	unsigned long ioreq_pfn;
 } fake;
+
+/* The log ring: positions count the bytes ever appended (acrn_common.h). */
+#define FAKE_LOG_SIZE	8192U
+static char fake_log[FAKE_LOG_SIZE];
+static u64 fake_log_head, fake_log_calls, fake_log_max_len;
 
 static DEFINE_SPINLOCK(fake_lock);
 static struct dentry *fake_dir;
@@ -104,6 +111,33 @@ static long fake_notify(unsigned long vcpu)
 	return 0;
 }
 
+/* HC_GET_HV_LOG with the hypervisor's contract (common/log_hc.c). */
+static long fake_get_hv_log(unsigned long pa)
+{
+	struct acrn_hc_hv_log *p = fake_va(pa);
+	u64 oldest = fake_log_head > FAKE_LOG_SIZE ? fake_log_head - FAKE_LOG_SIZE : 0;
+	u64 start, n, i;
+	char *out;
+
+	fake_log_calls++;
+	fake_log_max_len = max_t(u64, fake_log_max_len, p->len);
+	n = min_t(u64, p->len, ACRN_HV_LOG_READ_MAX);
+	if (n && (!pfn_valid(PHYS_PFN(p->buf)) || !pfn_valid(PHYS_PFN(p->buf + n - 1))))
+		return -EINVAL;
+	if (p->pos > fake_log_head)
+		return -EINVAL;
+	start = max(p->pos, oldest);
+	n = min(n, fake_log_head - start);
+	out = n ? fake_va(p->buf) : NULL;
+	for (i = 0; i < n; i++)
+		out[i] = fake_log[(start + i) % FAKE_LOG_SIZE];
+	p->copied = n;
+	p->next = start + n;
+	p->lost = start - p->pos;
+	p->head = fake_log_head;
+	return 0;
+}
+
 static long fake_vm_hcall(unsigned long id, unsigned long a0, unsigned long a1)
 {
 	struct acrn_hc_vm_creation *cv;
@@ -143,6 +177,8 @@ static long fake_vm_hcall(unsigned long id, unsigned long a0, unsigned long a1)
 	case HC_SET_VCPU_REGS:
 		fake.vcpu_regs++;
 		return 0;
+	case HC_GET_HV_LOG:
+		return fake_get_hv_log(a0);
 	}
 	return 0;
 }
@@ -203,6 +239,24 @@ static ssize_t fake_inject_write(struct file *f, const char __user *ubuf, size_t
 	return len;
 }
 
+static ssize_t fake_log_write(struct file *f, const char __user *ubuf, size_t len, loff_t *off)
+{
+	char buf[256];
+	unsigned long flags;
+	size_t i;
+
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	spin_lock_irqsave(&fake_lock, flags);
+	for (i = 0; i < len; i++)
+		fake_log[(fake_log_head + i) % FAKE_LOG_SIZE] = buf[i];
+	fake_log_head += len;
+	spin_unlock_irqrestore(&fake_lock, flags);
+	return len;
+}
+
 static int fake_stats_show(struct seq_file *s, void *unused)
 {
 	seq_printf(s, "created %llu\ndestroyed %llu\nioreq_set %llu\nvcpu_regs %llu\n",
@@ -216,6 +270,8 @@ static int fake_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "batches %llu\nupcall_msi %llu\n", fake.batches, fake_msi_raised);
 	seq_printf(s, "ram_pinned %d\n", fake.first_pfn &&
 		   page_maybe_dma_pinned(pfn_to_page(fake.first_pfn)));
+	seq_printf(s, "log_head %llu\nlog_calls %llu\nlog_max_len %llu\n",
+		   fake_log_head, fake_log_calls, fake_log_max_len);
 	seq_printf(s, "ioreq_pinned %d\n", fake.ioreq_pfn &&
 		   page_maybe_dma_pinned(pfn_to_page(fake.ioreq_pfn)));
 	return 0;
@@ -227,12 +283,18 @@ static const struct file_operations fake_inject_fops = {
 	.write = fake_inject_write,
 };
 
+static const struct file_operations fake_log_fops = {
+	.owner = THIS_MODULE,
+	.write = fake_log_write,
+};
+
 void vhm_fake_init(void)
 {
 	pr_warn("TEST BUILD: fake hypervisor, no VMCALL is issued\n");
 	fake_dir = debugfs_create_dir("acrn_vhm_fake", NULL);
 	debugfs_create_file("inject", 0200, fake_dir, NULL, &fake_inject_fops);
 	debugfs_create_file("stats", 0400, fake_dir, NULL, &fake_stats_fops);
+	debugfs_create_file("log", 0200, fake_dir, NULL, &fake_log_fops);
 }
 
 void vhm_fake_exit(void)

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file acrn_vhm_uapi.h
+ * What /dev/acrn_vhm offers beyond the kernel UAPI <linux/acrn.h>: ioctls
+ * of this VHM that Linux's in-tree ACRN driver (/dev/acrn_hsm) does not have.
+ * Included by the module and by the tools that use them (tools/acrnlog);
+ * acrn-dm needs none of it.  The numbers sit far above <linux/acrn.h>'s
+ * (type 0xA2, numbers 0x10-0x71) so the two can never collide.
+ */
+#ifndef ACRN_VHM_UAPI_H
+#define ACRN_VHM_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/** ioctl type of <linux/acrn.h> (ACRN_IOCTL_TYPE). */
+#define ACRN_VHM_IOCTL_TYPE	0xA2
+
+/**
+ * ACRN_VHM_IOCTL_GET_HV_LOG: read the hypervisor's log buffer (hypercall
+ * HC_GET_HV_LOG, see acrn_common.h: struct acrn_hc_hv_log has this layout,
+ * with buf a user address instead of a physical one).  Needs no VM: any
+ * open file of /dev/acrn_vhm may ask.
+ *
+ * In: pos (position to read from: bytes logged since the hypervisor booted),
+ * buf, len (at most ACRN_VHM_HV_LOG_READ_MAX bytes are copied per call; 0
+ * only reports the positions).  Out: copied, next (position to ask for
+ * next), lost (bytes from pos on overwritten before they were read), head
+ * (position after the newest byte).
+ * Errors: EFAULT (bad pointer), EINVAL (pos beyond head), EPERM (the
+ * hypervisor refused: not the Service VM).
+ */
+struct acrn_vhm_hv_log {
+	__u64 pos;
+	__u64 buf;
+	__u32 len;
+	__u32 copied;
+	__u64 next;
+	__u64 lost;
+	__u64 head;
+};
+
+/** Most bytes one ACRN_VHM_IOCTL_GET_HV_LOG copies (ACRN_HV_LOG_READ_MAX). */
+#define ACRN_VHM_HV_LOG_READ_MAX	4096U
+
+#define ACRN_VHM_IOCTL_GET_HV_LOG	_IOWR(ACRN_VHM_IOCTL_TYPE, 0xE0, struct acrn_vhm_hv_log)
+
+#endif /* ACRN_VHM_UAPI_H */
