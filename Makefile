@@ -32,6 +32,7 @@ devicemodel:
 
 tools:
 	@$(MAKE) --no-print-directory -C tools/acrnctl O=$(BUILD)/tools
+	@$(MAKE) --no-print-directory -C tools/acrnlog O=$(BUILD)/tools
 
 vhm:
 	@$(MAKE) --no-print-directory -C kernel-modules/vhm O=$(BUILD)/vhm

@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${BUILD:-$top/build}/tests/tools
 status=0
 . "$top/tests/lib/cmocka.sh"
-for suite in proto server vmstore cli; do
+for suite in proto server vmstore cli acrnlog; do
   cmocka_run "tools/$suite" "$bin/$suite" || status=1
 done
 exit $status
