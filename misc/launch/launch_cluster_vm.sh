@@ -6,6 +6,8 @@
 # acrnctl/acrnd captures).  Register it with
 #     acrnctl add --autostart --restart /usr/share/acrn/launch/launch_cluster_vm.sh
 # acrnctl finds the VM name in the last argument of the acrn-dm line below.
+# What the hypervisor logged about the VM (its creation, a failed VM entry, a
+# triple fault) is not in that file: read it with acrnlog (doc/acrnlog.md).
 #
 # Paths can be overridden from the environment (e.g. in acrnd.service).
 set -euo pipefail
