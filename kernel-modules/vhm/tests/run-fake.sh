@@ -24,6 +24,10 @@ qemu_initramfs_begin "$work"
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
   -I"$top/kernel-modules/vhm" -o "$work/root/vhm_fake_test" "$top/kernel-modules/vhm/tests/vhm_fake_test.c" || fail "test build"
 cp "$out/acrn_vhm.ko" "$work/root/acrn_vhm.ko"
+# acrnlog, the real tool, reads the fake hypervisor's log through the module.
+make --no-print-directory -C "$top/tools/acrnlog" O="$work/tools" EXTRA_CFLAGS=-static >/dev/null ||
+  fail "acrnlog build"
+cp "$work/tools/acrnlog" "$work/root/acrnlog"
 cat >> "$work/root/init" <<'INIT'
 mount -t debugfs debugfs /sys/kernel/debug
 insmod /acrn_vhm.ko || echo "VHM-FAKE-EXIT insmod failed"
@@ -33,6 +37,10 @@ if [ "${VHM_UPCALL:-msi}" = msi ]; then
 fi
 /vhm_fake_test
 echo "VHM-FAKE-EXIT rc=$?"
+echo "acrnlog-fake: first line" > /sys/kernel/debug/acrn_vhm_fake/log
+/acrnlog -c -m /tmp/acrnlog.mark | tail -n 1 | sed 's/^/ACRNLOG1 /'
+echo "acrnlog-fake: second line" > /sys/kernel/debug/acrn_vhm_fake/log
+/acrnlog -m /tmp/acrnlog.mark 2>&1 | sed 's/^/ACRNLOG2 /'
 grep acrn_vhm /proc/interrupts | sed 's/^/IRQ /'
 grep upcall_msi /sys/kernel/debug/acrn_vhm_fake/stats | sed 's/^/STAT /'
 dmesg | grep -E 'acrn_vhm|Oops|BUG:|WARNING:' | sed 's/^/DMESG /'
@@ -49,6 +57,14 @@ tr -d '\r' < "$log" | grep -aoE '(PASS|FAIL) vhm/.*' || true
 grep -q 'VHM-FAKE-EXIT rc=0' "$log" || { grep -E 'VHM-FAKE|DMESG' "$log"; fail "test failed (see $log)"; }
 grep -qE 'DMESG.*(Oops|BUG:|WARNING:)' "$log" && fail "kernel warning (see $log)"
 grep -q 'VHM-FAKE-RMMOD ok' "$log" || fail "rmmod failed after all files closed"
+# The tool through the module: the newest line, then after -c only the line logged since.
+a1=$(tr -d '\r' < "$log" | grep '^ACRNLOG1 ' || true)
+a2=$(tr -d '\r' < "$log" | grep '^ACRNLOG2 ' || true)
+if [ "$a1" = "ACRNLOG1 acrnlog-fake: first line" ] && [ "$a2" = "ACRNLOG2 acrnlog-fake: second line" ]; then
+  echo "PASS vhm/acrnlog_reads_and_marks_through_the_module"
+else
+  fail "acrnlog through the module: '${a1:-no output}' then '${a2:-no output}'"
+fi
 if [ "${VHM_UPCALL:-msi}" = msi ]; then
   # Every injected request must have come by MSI, through the real handler.
   msi=$(tr -d '\r' < "$log" | sed -n 's/^STAT upcall_msi //p')
