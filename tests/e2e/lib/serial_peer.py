@@ -9,7 +9,8 @@ while Bochs runs).  With --script it also types commands into the port:
 
   one entry per line, "after|command|expect"
     after   regex (Python re): wait until a line of a --watch file (or of --log)
-            matches; empty = go on as soon as the previous entry finished
+            matches; empty = go on as soon as the previous entry finished;
+            "@N" = wait N seconds (of wall-clock time) after the previous entry
     command typed one character at a time (each after the echo of the
             previous one), then CR
     expect  regex (Python re, MULTILINE): must match the port's output that
@@ -68,7 +69,8 @@ def load_script(path):
                 continue
             after, cmd, expect = parts
             try:
-                re.compile(after)
+                if not re.fullmatch(r"@[0-9]+", after):
+                    re.compile(after)
                 re.compile(expect)
             except re.error as e:
                 entries.append((None, cmd, "bad regex: %s" % e))
@@ -167,6 +169,13 @@ def run_entry(peer, watch, entry, args):
     after, cmd, expect = entry
     if after is None:
         return expect
+    if re.fullmatch(r"@[0-9]+", after):
+        deadline = time.monotonic() + int(after[1:])
+        while time.monotonic() < deadline:
+            if peer.closed:
+                return "Bochs ended during the %s s wait" % after[1:]
+            peer.pump(0.2)
+        after = ""
     while after != "":
         watch.poll()
         if watch.seen(after):
