@@ -16,7 +16,7 @@
  */
 #include "rt.h"
 
-RT_GUEST(mmio, 66);
+RT_GUEST(mmio, 69);
 
 #define FL_CF	0x001ULL
 #define FL_PF	0x004ULL
@@ -167,6 +167,55 @@ static void check_mov(void)
 	STORE("mov_m16_imm16", "movw $0x1234, (%[p])", 0x38, ~0ULL, 0, 2);
 	STORE("mov_m32_imm32", "movl $0x89ABCDEF, (%[p])", 0x38, ~0ULL, 0, 4);
 	STORE("mov_m64_simm32", "movq $-2, (%[p])", 0x38, 0, 0, 8);
+}
+
+/*
+ * MOV with a moffs operand (A0-A3) takes an absolute address in the instruction, here the
+ * BAR's, known only at run time: the instruction is written into a stub followed by RET and
+ * called (the runtime's single segment is RWX).
+ */
+static uint8_t stub[32] __attribute__((aligned(16)));
+
+static uint64_t run_moffs(const uint8_t *op, unsigned int n, uint32_t off, uint64_t rax)
+{
+	uint64_t addr = (uint64_t)(uintptr_t)(td.mmio + off);
+
+	rt_memcpy(stub, op, n);
+	rt_memcpy(stub + n, &addr, 8);
+	stub[n + 8] = 0xC3;
+	__asm__ volatile("call *%[s]" : "+a"(rax) : [s] "r"(stub) : "memory", "cc");
+	return rax;
+}
+
+static void check_moffs(void)
+{
+	static const uint8_t load64[] = { 0x48, 0xA1 }, store32[] = { 0xA3 }, load8[] = { 0xA0 };
+	uint64_t v;
+	uint32_t n, last;
+
+	mmio_set64(0xF0, 0x1122334455667788ULL);
+	td_clear();
+	v = run_moffs(load64, sizeof(load64), 0xF0, 0);
+	n = td_reg(TDEV_REG_COUNT);
+	last = td_reg(TDEV_REG_LAST);
+	rt_check("mmio/mov_rax_moffs64", v == 0x1122334455667788ULL && n == 1 &&
+		 last == TDEV_LAST(0xF0, 8, false), "RAX 0x%lx, %u accesses, last 0x%x", v, n, last);
+
+	td_clear();
+	v = run_moffs(load8, sizeof(load8), 0xF1, 0xAAAAAAAAAAAAAAAAULL);
+	n = td_reg(TDEV_REG_COUNT);
+	last = td_reg(TDEV_REG_LAST);
+	rt_check("mmio/mov_al_moffs8", v == 0xAAAAAAAAAAAAAA77ULL && n == 1 &&
+		 last == TDEV_LAST(0xF1, 1, false), "RAX 0x%lx, %u accesses, last 0x%x", v, n, last);
+
+	mmio_set64(0xF8, ~0ULL);
+	td_clear();
+	run_moffs(store32, sizeof(store32), 0xF8, 0x0123456789ABCDEFULL);
+	n = td_reg(TDEV_REG_COUNT);
+	last = td_reg(TDEV_REG_LAST);
+	v = mmio_get64(0xF8);
+	rt_check("mmio/mov_moffs32_eax", v == 0xFFFFFFFF89ABCDEFULL && n == 1 &&
+		 last == TDEV_LAST(0xF8, 4, true), "memory 0x%lx, %u accesses, last 0x%x", v, n, last);
 }
 
 static void check_movzx_movsx(void)
@@ -364,6 +413,7 @@ void rt_guest_main(void)
 		return;
 	rt_printf("# testdev at slot %u, BAR0 %p, BAR1 0x%x\n", td.slot, (void *)td.mmio, td.pio);
 	check_mov();
+	check_moffs();
 	check_movzx_movsx();
 	check_logic();
 	check_test_cmp();
