@@ -18,7 +18,7 @@ prepare() {
   e2e_build_dm_vhm || return 1
   make --no-print-directory -C "$TOP/tests/guest" O="$SCEN_DIR/guest" >/dev/null || return 1
   local adds=() g
-  for g in $(printf '%s\n' ${GUESTS//,/ } | sed 's/:.*//' | sort -u); do
+  for g in $(tr ',' '\n' <<<"$GUESTS" | sed 's/:.*//' | sort -u); do
     adds+=( --add "$SCEN_DIR/guest/$g.elf:/guest/$g.elf" --add "$SCEN_DIR/guest/$g.plan:/guest/$g.plan" )
   done
   e2e_build_initramfs "$SCEN_DIR/initrd.img" "$TOP/tests/e2e/guest-tests/sos-init" \
