@@ -100,13 +100,14 @@ static void check_ioapic_edge(void)
 	line(PIN_EDGE, TDEV_IRQ_LOW);
 	rt_udelay(QUIET_US);
 	rt_check("ioapic/edge_high_delivers_once_while_held", rc == 0 && n == 2 &&
-		 rt_irq_count[VEC_EDGE] == 2, "result %d, %u then %u interrupts", rc, n - 1,
-		 rt_irq_count[VEC_EDGE] - 1);
+		 rt_irq_count[VEC_EDGE] == 2,
+		 "result %d, count %u while high and %u after (want 2 and 2)", rc, n,
+		 rt_irq_count[VEC_EDGE]);
 
 	rte_write(PIN_EDGE, VEC_EDGE | RTE_MASKED);
 	line(PIN_EDGE, TDEV_IRQ_RAISING_PULSE);
 	n = settle(VEC_EDGE, 3);
-	rt_check("ioapic/edge_masked_not_delivered", n == 2, "%u interrupts while masked", n - 2);
+	rt_check("ioapic/edge_masked_not_delivered", n == 2, "count %u after a pulse while masked (want 2)", n);
 	rte_write(PIN_EDGE, RTE_MASKED);
 }
 
@@ -154,7 +155,8 @@ static void check_ioapic_level(void)
 	rte_write(PIN_LEVEL, RTE_LEVEL | VEC_LEVEL);
 	rt_wait_count(&rt_irq_count[VEC_LEVEL], 3, WAIT_US);
 	rt_check("ioapic/level_masked_delivered_on_unmask", n == 2 && rt_irq_count[VEC_LEVEL] == 3,
-		 "%u while masked, %u after unmask", n - 2, rt_irq_count[VEC_LEVEL] - 2);
+		 "count %u while masked (want 2), %u after unmask (want 3)", n,
+		 rt_irq_count[VEC_LEVEL]);
 	line(PIN_LEVEL, TDEV_IRQ_LOW);
 	rt_apic_eoi();
 
@@ -262,7 +264,7 @@ static void check_pic(void)
 	n = settle(vm, 2);
 	line(IRQ_MASTER, TDEV_IRQ_LOW);
 	rt_check("pic/masked_irq_delivered_on_unmask", m == 1 && n == 2,
-		 "%u while masked, %u after unmask", m - 1, n - 1);
+		 "count %u while masked (want 1), %u after unmask (want 2)", m, n);
 
 	/* LINT0 masked: the PIC's INTR waits for it (SDM Vol. 3A 11.5.1). */
 	rt_apic_write(APIC_LVT_LINT0, 0x700 | APIC_LVT_MASKED);
@@ -273,7 +275,7 @@ static void check_pic(void)
 	n = settle(vm, 3);
 	line(IRQ_MASTER, TDEV_IRQ_LOW);
 	rt_check("pic/extint_waits_for_lint0_unmask", m == 2 && n == 3,
-		 "%u while LINT0 masked, %u after", m - 2, n - 2);
+		 "count %u while LINT0 masked (want 2), %u after (want 3)", m, n);
 
 	/* ELCR level mode on the slave: redelivered after each EOI until the line drops. */
 	rt_outb(0x4D1, (uint8_t)(rt_inb(0x4D1) | (1U << (IRQ_SLAVE - 8))));
