@@ -187,6 +187,13 @@ static int vt_set_irqline(struct vmctx *ctx, uint32_t gsi, uint32_t op)
 		p->st.irq_level[gsi] = 1;
 	else if (op == VMM_GSI_SET_LOW)
 		p->st.irq_level[gsi] = 0;
+	else
+		p->st.irq_pulses[gsi]++;
+	/* A raising pulse ends low, a falling one high (ACRN's irqline ops). */
+	if (op == VMM_GSI_RAISING_PULSE)
+		p->st.irq_level[gsi] = 0;
+	else if (op == VMM_GSI_FALLING_PULSE)
+		p->st.irq_level[gsi] = 1;
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }

@@ -32,6 +32,7 @@ struct vmm_test_state {
 	struct acrn_vm_memmap memsegs[VMM_TEST_MEMSEGS];
 	uint8_t irq_level[VMM_TEST_GSIS];	/**< 1 = high */
 	unsigned int irq_changes[VMM_TEST_GSIS];	/**< set_irqline calls per GSI */
+	unsigned int irq_pulses[VMM_TEST_GSIS];	/**< of which raising or falling pulses */
 	size_t nmsi;
 	struct acrn_msi_entry msi[VMM_TEST_MSIS];
 	unsigned int notify_count[ACRN_IO_REQUEST_MAX];

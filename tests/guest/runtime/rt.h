@@ -207,6 +207,41 @@ uint64_t rt_pit_wait(uint16_t ticks);
 /** Spin until *@p p >= @p want or @p us microseconds pass.  @return true if reached */
 bool rt_wait_count(volatile uint32_t *p, uint32_t want, uint64_t us);
 
+/* ---- PCI bus 0 (configuration mechanism #1, 0xCF8/0xCFC) and acrn-dm's testdev ---- */
+uint32_t rt_pci_read32(unsigned int slot, unsigned int func, unsigned int reg);
+void rt_pci_write32(unsigned int slot, unsigned int func, unsigned int reg, uint32_t val);
+
+/** acrn-dm's test device (doc/testdev.md): vendor 0xACE0, device 0x0010. */
+#define TDEV_VENDOR		0xACE0
+#define TDEV_DEVICE		0x0010
+#define TDEV_ID_VALUE		0x56454454U	/* "TDEV" */
+#define TDEV_SCRATCH_SIZE	0x100		/* BAR0 0x000-0x0FF, widths 1/2/4/8 */
+#define TDEV_REG_ID		0x100
+#define TDEV_REG_LAST		0x108		/* bits 3:0 size, 8 write, 23:16 offset, 31 valid */
+#define TDEV_REG_COUNT		0x110
+#define TDEV_REG_CLEAR		0x114
+#define TDEV_REG_IRQ		0x120		/* write (op << 8) | gsi; read: last result */
+#define TDEV_REG_LEVELS		0x128		/* 64-bit */
+#define TDEV_REG_BAD		0x130
+#define TDEV_PIO_SCRATCH	0x0
+#define TDEV_PIO_ID		0x4
+#define TDEV_PIO_IRQ		0x8
+#define TDEV_IRQ_HIGH		0U
+#define TDEV_IRQ_LOW		1U
+#define TDEV_IRQ_RAISING_PULSE	2U
+#define TDEV_IRQ_FALLING_PULSE	3U
+#define TDEV_LAST(off, size, write) \
+	(0x80000000U | ((uint32_t)(off) << 16) | ((write) ? 0x100U : 0U) | (uint32_t)(size))
+struct rt_testdev {
+	unsigned int slot;
+	volatile uint8_t *mmio;		/**< BAR0 (identity mapped, uncached above 3 GiB) */
+	uint16_t pio;			/**< BAR1 */
+};
+/** Find the testdev on bus 0.  @return 0, or -1 if there is none (or its BARs are unset) */
+int rt_testdev_find(struct rt_testdev *td);
+/** Drive GSI @p gsi with @p op (TDEV_IRQ_*) through BAR1.  @return the device's result */
+int32_t rt_testdev_irq(const struct rt_testdev *td, uint32_t gsi, uint32_t op);
+
 /* ---- paging ---- */
 /** Make the 2 MiB page containing @p addr (below 4 GiB) present or not, and flush it. */
 void rt_page_set_present(uint64_t addr, bool present);

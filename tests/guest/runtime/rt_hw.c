@@ -152,6 +152,50 @@ bool rt_wait_count(volatile uint32_t *p, uint32_t want, uint64_t us)
 	return true;
 }
 
+/* ---- PCI configuration mechanism #1 (PCI 3.0 3.2.2.3.2): bus 0 only ---- */
+static uint32_t pci_addr(unsigned int slot, unsigned int func, unsigned int reg)
+{
+	return 0x80000000U | ((slot & 31) << 11) | ((func & 7) << 8) | (reg & 0xFC);
+}
+
+uint32_t rt_pci_read32(unsigned int slot, unsigned int func, unsigned int reg)
+{
+	rt_outl(0xCF8, pci_addr(slot, func, reg));
+	return rt_inl(0xCFC);
+}
+
+void rt_pci_write32(unsigned int slot, unsigned int func, unsigned int reg, uint32_t val)
+{
+	rt_outl(0xCF8, pci_addr(slot, func, reg));
+	rt_outl(0xCFC, val);
+}
+
+int rt_testdev_find(struct rt_testdev *td)
+{
+	for (unsigned int slot = 0; slot < 32; slot++) {
+		uint32_t id = rt_pci_read32(slot, 0, 0);
+		uint32_t b0, b1;
+
+		if (id != ((uint32_t)TDEV_DEVICE << 16 | TDEV_VENDOR))
+			continue;
+		b0 = rt_pci_read32(slot, 0, 0x10);
+		b1 = rt_pci_read32(slot, 0, 0x14);
+		if ((b0 & 1) != 0 || (b0 & ~0xFU) == 0 || (b1 & 1) == 0 || (b1 & ~3U) == 0)
+			return -1;
+		td->slot = slot;
+		td->mmio = (volatile uint8_t *)(uintptr_t)(b0 & ~0xFU);
+		td->pio = (uint16_t)(b1 & ~3U);
+		return 0;
+	}
+	return -1;
+}
+
+int32_t rt_testdev_irq(const struct rt_testdev *td, uint32_t gsi, uint32_t op)
+{
+	rt_outl((uint16_t)(td->pio + TDEV_PIO_IRQ), (op << 8) | gsi);
+	return (int32_t)rt_inl((uint16_t)(td->pio + TDEV_PIO_IRQ));
+}
+
 /* ---- paging: the 2 MiB identity map built by entry.S ---- */
 void rt_page_set_present(uint64_t addr, bool present)
 {

@@ -84,14 +84,22 @@ static int op_mem_read(void *ctx, uint64_t gla, void *buf, unsigned int size)
 static int op_mem_write(void *ctx, uint64_t gla, const void *buf, unsigned int size)
 {
 	struct vcpu *v = ((struct mmio_ctx *)ctx)->v;
-	uint64_t gpa;
+	uint64_t gpa, val = 0;
 
 	/* MOVS to ordinary memory: one operand never crosses a page here,
-	 * as the emulator moves one element (≤ 8 bytes, aligned by the guest
+	 * as the emulator moves one element (<= 8 bytes, aligned by the guest
 	 * in practice); a crossing is refused rather than half done. */
-	if (((gla & PAGE_MASK_4K) + size) > PAGE_SIZE || vcpu_gla2gpa(v, gla, &gpa) != 0)
+	if (((gla & PAGE_MASK_4K) + size) > PAGE_SIZE || size > sizeof(val) ||
+	    vcpu_gla2gpa(v, gla, &gpa) != 0)
 		return -EFAULT;
-	return vm_copy_to_gpa(v->vm, gpa, buf, size);
+	if (vm_copy_to_gpa(v->vm, gpa, buf, size) == 0)
+		return 0;
+	/* Not guest RAM: a MOVS whose source and destination are both MMIO
+	 * (the exit was for the source, SDM Vol. 2B MOVS reads first).  The
+	 * destination is one more emulated access, forwarded and replayed
+	 * like the source's. */
+	memcpy(&val, buf, size);
+	return v->vm->ops->mmio(v, gpa, size, true, &val);
 }
 
 static const struct instr_emul_ops mmio_ops = {
