@@ -13,6 +13,7 @@
 #include <common/log.h>
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/guest/virq.h>
+#include <arch/x86/timer.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <lib/util.h>
@@ -40,7 +41,7 @@ static const char *const check_names[] = {
 	[15] = "ioapic_level_remote_irr_eoi", [16] = "msi_injected", [17] = "pic_extint_lint0",
 	[18] = "x2apic_msr_self_ipi", [19] = "lapic_tsc_deadline_wakes_hlt",
 	[20] = "intr_waits_for_if_and_sti_shadow", [21] = "cr8_is_vlapic_tpr",
-	[22] = "lapic_timer_preempts_busy_guest",
+	[22] = "lapic_timer_preempts_busy_guest", [23] = "tick_despite_frequent_exits",
 };
 
 struct test_state {
@@ -86,9 +87,18 @@ static int test_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, ui
 		if (!write)
 			*val = t->hlt_count;
 		return 0;
+	case 0xE4:
+		if (!write)
+			*val = (uint32_t)v->ticks;
+		return 0;
 	case 0xE5:
 		if (!write)
 			*val = t->bench_on;
+		return 0;
+	case 0xE8:
+		/* The hypervisor tick period in TSC ticks (10 ms). */
+		if (!write)
+			*val = (uint32_t)MIN((uint64_t)tsc_khz * 10, 0xFFFFFFFFULL);
 		return 0;
 	case 0xE6:
 		/* (op << 8) | gsi: drive an interrupt line; read: the result. */
@@ -188,6 +198,7 @@ bool test_vm_run(bool bench)
 	}
 	vm->test_hypercalls = true;
 	vm->virt_irq = true;
+	vm->hv_tick = true;	/* check 23: ticks reach a guest that exits often */
 	if (virq_vm_init(vm) != 0) {
 		pr_err("pcpu%u: FAIL cannot create the virtual interrupt controllers", cpu);
 		goto out;

@@ -108,6 +108,7 @@ struct vcpu {
 	bool stopped;
 	const char *stop_reason;
 	uint64_t exits;
+	uint64_t ticks;			/* hypervisor ticks taken on this vCPU */
 	uint32_t traced;		/* exits logged so far (option trace_exits) */
 	uint32_t tick_period;		/* VMX-preemption timer reload; 0 = off */
 	uint64_t exit_count[EXIT_REASON_MAX];

@@ -396,6 +396,13 @@ static int handle_sipi(struct vcpu *v)
 	return 0;
 }
 
+static void vcpu_tick(struct vcpu *v)
+{
+	v->ticks++;
+	hv_tick(v);
+	sched_tick(v);
+}
+
 /* The VMX-preemption timer gives the hypervisor a periodic turn on this pCPU. */
 static int handle_preemption_timer(struct vcpu *v)
 {
@@ -403,10 +410,8 @@ static int handle_preemption_timer(struct vcpu *v)
 	 * each entry; the others save its value at exit and reload it here. */
 	if (!v->vm->virt_irq)
 		vmcs_write(VMCS_PREEMPTION_TIMER, v->tick_period);
-	if (!v->vm->virt_irq || virq_preemption_exit(v)) {
-		hv_tick(v);
-		sched_tick(v);
-	}
+	if (!v->vm->virt_irq || virq_preemption_exit(v))
+		vcpu_tick(v);
 	return 0;
 }
 
@@ -476,5 +481,16 @@ void vmexit_handle(struct vcpu *v)
 		pr_err("VM %s vCPU %u: stopped after %s exit (error %d)",
 		       v->vm->name, v->id, vmx_exit_name(basic), ret);
 		vmexit_fatal(v, vmx_exit_name(basic));
+		return;
 	}
+	/*
+	 * A virt_irq vCPU's preemption timer restarts from its full value at
+	 * every entry (its value is not saved at exit), so a guest that exits
+	 * more often than the tick period (a PAUSE spin loop, an I/O poll)
+	 * would never see its timer expire: the tick is due at any exit once
+	 * a period has passed.  Without it the Service VM vCPU sharing the
+	 * pCPU starved behind a User VM AP spinning in Linux's SMP bring-up.
+	 */
+	if (v->vm->virt_irq && basic != EXIT_PREEMPTION_TIMER && virq_preemption_exit(v))
+		vcpu_tick(v);
 }
