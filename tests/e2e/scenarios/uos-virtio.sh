@@ -12,7 +12,7 @@ EXPECT=( '^uos-virtio: reached Service VM /init' '^uos-virtio-check: sos-modules
          '^uos-virtio-check: blk-read ok' '^uos-virtio-check: blk-write ok' '^uos-virtio-check: blk-discard ok'
          '^uos-virtio-check: blk-readback ok'
          '^uos-virtio-check: net-ping ok' '^uos-virtio-check: console-rx ok' '^uos-virtio-check: sos-ping ok'
-         '^uos-virtio-check: console ok' '^uos-virtio-check: kernel-clean ok'
+         '^uos-virtio-check: console ok' '^uos-virtio-check: reset ok' '^uos-virtio-check: kernel-clean ok'
          '^uos-virtio-check: dm-exit ok' '^uos-virtio-check: disk-trimmed ok' '^uos-virtio-check: disk-files ok'
          '^uos-virtio-check: sos-kernel-clean ok' '^uos-virtio: done' )
 # A failed check does not stop the run: every later line is still there to read.  A virtio
