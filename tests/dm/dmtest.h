@@ -7,6 +7,7 @@
 #define TESTS_DM_DMTEST_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,20 +21,16 @@ struct dmtest_vm {
 	char err[256];
 };
 
-/* Parse a NULL-terminated argument list and create the VM; returns the errno. */
-static inline int dmtest_vm_create(struct dmtest_vm *vm, ...)
+static inline int dmtest_vm_createv(struct dmtest_vm *vm, va_list ap)
 {
 	char *argv[64];
 	int argc = 0, rc;
-	va_list ap;
 	char *a;
 
 	memset(vm, 0, sizeof(*vm));
 	argv[argc++] = (char *)"acrn-dm";
-	va_start(ap, vm);
 	while ((a = va_arg(ap, char *)) != NULL && argc < 63)
 		argv[argc++] = a;
-	va_end(ap);
 	argv[argc] = NULL;
 	rc = dm_config_parse(&vm->cfg, argc, argv, vm->err, sizeof(vm->err));
 	if (rc != 0)
@@ -41,11 +38,62 @@ static inline int dmtest_vm_create(struct dmtest_vm *vm, ...)
 	return vmctx_create(&vm->cfg, &vmm_test_ops, &vm->ctx, vm->err, sizeof(vm->err));
 }
 
+/* Parse a NULL-terminated argument list and create the VM; returns the errno. */
+static inline int dmtest_vm_create(struct dmtest_vm *vm, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, vm);
+	rc = dmtest_vm_createv(vm, ap);
+	va_end(ap);
+	return rc;
+}
+
 static inline void dmtest_vm_destroy(struct dmtest_vm *vm)
 {
 	vmctx_destroy(vm->ctx);
 	vm->ctx = NULL;
 	dm_config_free(&vm->cfg);
+}
+
+/*
+ * cmocka group fixtures: *state becomes a VM made from the NULL-terminated
+ * argument list (the error is printed when that fails); dmtest_ctx() is its
+ * context and dmtest_teardown() destroys it.
+ */
+static inline int dmtest_setup(void **state, ...)
+{
+	struct dmtest_vm *vm = calloc(1, sizeof(*vm));
+	va_list ap;
+	int rc;
+
+	if (vm == NULL)
+		return -1;
+	va_start(ap, state);
+	rc = dmtest_vm_createv(vm, ap);
+	va_end(ap);
+	if (rc != 0) {
+		fprintf(stderr, "dmtest: cannot create the VM: %s\n", vm->err);
+		free(vm);
+		return -1;
+	}
+	*state = vm;
+	return 0;
+}
+
+static inline int dmtest_teardown(void **state)
+{
+	struct dmtest_vm *vm = *state;
+
+	dmtest_vm_destroy(vm);
+	free(vm);
+	return 0;
+}
+
+static inline struct vmctx *dmtest_ctx(void **state)
+{
+	return ((struct dmtest_vm *)*state)->ctx;
 }
 
 #endif /* TESTS_DM_DMTEST_H */

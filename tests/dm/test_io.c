@@ -41,27 +41,11 @@ static int rec_handler(struct vmctx *ctx, int dir, uint64_t addr, int size, uint
 
 static int setup(void **state)
 {
-	struct dmtest_vm *vm = calloc(1, sizeof(*vm));
-
-	if (vm == NULL || dmtest_vm_create(vm, "-m", "16M", "-c", "2", "vm", NULL) != 0)
-		return -1;
-	*state = vm;
-	return 0;
+	return dmtest_setup(state, "-m", "16M", "-c", "2", "vm", NULL);
 }
 
-static int teardown(void **state)
-{
-	struct dmtest_vm *vm = *state;
-
-	dmtest_vm_destroy(vm);
-	free(vm);
-	return 0;
-}
-
-static struct vmctx *ctx_of(void **state)
-{
-	return ((struct dmtest_vm *)*state)->ctx;
-}
+#define teardown dmtest_teardown
+#define ctx_of dmtest_ctx
 
 /* --- guest memory --- */
 

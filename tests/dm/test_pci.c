@@ -96,31 +96,11 @@ PCI_VDEV_REGISTER(pci_ops_dmtest);
 
 static int setup(void **state)
 {
-	struct dmtest_vm *vm = calloc(1, sizeof(*vm));
-
-	if (vm == NULL || dmtest_vm_create(vm, "-m", "64M", "-s", "1:0,lpc", "-s", "3,dmtest-dev",
-					   "vm", NULL) != 0) {
-		if (vm != NULL)
-			print_error("%s\n", vm->err);
-		return -1;
-	}
-	*state = vm;
-	return 0;
+	return dmtest_setup(state, "-m", "64M", "-s", "1:0,lpc", "-s", "3,dmtest-dev",    "vm", NULL);
 }
 
-static int teardown(void **state)
-{
-	struct dmtest_vm *vm = *state;
-
-	dmtest_vm_destroy(vm);
-	free(vm);
-	return 0;
-}
-
-static struct vmctx *ctx_of(void **state)
-{
-	return ((struct dmtest_vm *)*state)->ctx;
-}
+#define teardown dmtest_teardown
+#define ctx_of dmtest_ctx
 
 static uint32_t cfg_read(struct vmctx *ctx, int slot, int reg, int size)
 {

@@ -15,30 +15,11 @@
 
 static int setup(void **state)
 {
-	struct dmtest_vm *vm = calloc(1, sizeof(*vm));
-
-	if (vm == NULL || dmtest_vm_create(vm, "-m", "64M", "-s", "4,virtio-rnd", "vm", NULL) != 0) {
-		if (vm != NULL)
-			print_error("%s\n", vm->err);
-		return -1;
-	}
-	*state = vm;
-	return 0;
+	return dmtest_setup(state, "-m", "64M", "-s", "4,virtio-rnd", "vm", NULL);
 }
 
-static int teardown(void **state)
-{
-	struct dmtest_vm *vm = *state;
-
-	dmtest_vm_destroy(vm);
-	free(vm);
-	return 0;
-}
-
-static struct vmctx *ctx_of(void **state)
-{
-	return ((struct dmtest_vm *)*state)->ctx;
-}
+#define teardown dmtest_teardown
+#define ctx_of dmtest_ctx
 
 /* Distinct byte values: ~256 for 4 KiB of random data, 1 for a zeroed buffer. */
 static int distinct(const uint8_t *b, size_t n)
