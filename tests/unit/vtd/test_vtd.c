@@ -426,6 +426,19 @@ static void test_vtd_setup_times_out_on_unit_that_never_acks(void **state)
 	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -ENODEV);
 }
 
+/* Firmware left translation on: it is turned off before our empty root table is installed. */
+static void test_vtd_setup_turns_off_translation_left_by_firmware(void **state)
+{
+	struct fixture *f = *state;
+
+	two_units(f);
+	f->model.units[1].gsts = 1U << 31;
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_false(f->model.units[1].gsts & (1U << 31));
+	assert_int_equal(f->model.units[1].srtp_count, 1);
+	assert_int_equal(f->model.units[1].gcmd_writes, 2);	/* TE off, then SRTP */
+}
+
 static void test_vtd_one_bad_unit_leaves_the_other(void **state)
 {
 	struct fixture *f = *state;
@@ -609,6 +622,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vtd_no_dmar_warns_once_and_refuses, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_setup_installs_root_table_and_flushes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_setup_times_out_on_unit_that_never_acks, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_setup_turns_off_translation_left_by_firmware, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_one_bad_unit_leaves_the_other, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_assign_translates_guest_memory, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_unassign_blocks_dma_and_frees_domain, fx_setup, fx_teardown),
