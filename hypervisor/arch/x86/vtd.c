@@ -307,10 +307,6 @@ static int vtd_unit_init(struct vtd_unit *u, const struct dmar_unit *d)
 			(unsigned long long)u->reg, (unsigned long long)FGET(CAP_SAGAW, u->cap));
 		return -ENOTSUP;
 	}
-	if (FGET(CAP_ND, u->cap) < 1U) {	/* 16 domain IDs: vm->id + 1 up to MAX_VMS */
-		pr_warn("unit %#llx: too few domain IDs: not used", (unsigned long long)u->reg);
-		return -ENOTSUP;
-	}
 	if (rd32(u, VTD_REG_GSTS) & FMASK(GCMD_TE)) {
 		/* Firmware left translation on; our empty root table would block all DMA. */
 		ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_TE), false, "translation disable");
@@ -390,6 +386,9 @@ bool vtd_present(void)
 }
 
 /* ---- domains ------------------------------------------------------------ */
+
+/* CAP.ND = 0 still gives 16 domain IDs (§11.4.2): enough for vm->id + 1, 0 unused. */
+_Static_assert(MAX_VMS < 16, "domain IDs vm->id + 1 must fit the smallest CAP.ND");
 
 static uint16_t vtd_did(const struct vm *vm)
 {
