@@ -9,6 +9,7 @@
 #include <common/page_alloc.h>
 #include <common/log.h>
 #include <arch/x86/spinlock.h>
+#include <arch/x86/vtd.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <lib/util.h>
@@ -84,6 +85,7 @@ void vm_destroy(struct vm *vm)
 {
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
 		vcpu_release(vm->vcpus[i]);
+	vtd_release_vm(vm);	/* devices blocked before the memory goes back */
 	if (vm->ept.root != NULL)
 		pgtable_destroy(&vm->ept);
 	spin_lock(&vms_lock);
@@ -94,7 +96,10 @@ void vm_destroy(struct vm *vm)
 
 int vm_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t prot)
 {
-	return pgtable_map(&vm->ept, gpa, hpa, size, prot);
+	int ret = pgtable_map(&vm->ept, gpa, hpa, size, prot);
+
+	/* A VM with assigned devices: its DMA domain follows its memory (no-op otherwise). */
+	return ret != 0 ? ret : vtd_map(vm, gpa, hpa, size, prot);
 }
 
 /* Walk the VM's EPT page by page; each chunk stays within one mapped page. */

@@ -4,5 +4,6 @@
 # are the real ones.  vmx_shim.h replaces the inline VMREAD/VMWRITE.
 SRCS := tests/unit/user_vm/test_user_vm.c tests/unit/user_vm/fake_hv.c \
 	hypervisor/common/user_vm.c hypervisor/common/vm.c \
+	hypervisor/arch/x86/vtd.c hypervisor/arch/x86/dmar.c \
 	hypervisor/lib/pgtable.c hypervisor/lib/sprintf.c
 CFLAGS_EXTRA := -include $(TOP)/tests/unit/user_vm/vmx_shim.h

@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * VT-d DMA remapping, legacy translation mode (Intel VT-d spec §3.4, §9,
+ * §10, §11).  All register access goes through struct vtd_ops so that the
+ * same code runs against a register-level model in tests/unit/vtd.
+ *
+ * Layout: one root table per unit (256 root entries, one per bus) pointing
+ * to context tables (256 entries, one per device/function) allocated on
+ * demand; a context entry points at the second-level table of the VM the
+ * device is assigned to.  Every VM with a device has one domain (domain ID
+ * vm->id + 1) whose second-level table mirrors the guest memory of its EPT,
+ * shared by all units (all need 4-level second-level tables, SAGAW bit 2).
+ *
+ * Translation is left off until a device behind a unit is assigned: with TE
+ * set, DMA of every device without a present context entry is blocked, so
+ * whoever enables it must first have given the Service VM's devices a domain.
+ */
+#define pr_fmt(fmt) "vtd: " fmt
+#include <arch/x86/vtd.h>
+#include <arch/x86/spinlock.h>
+#include <common/log.h>
+#include <common/vm.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <lib/util.h>
+
+/* ---- register layout, VT-d §11.4 ---------------------------------------- */
+
+#define VTD_REG_VER	0x00U
+#define VTD_REG_CAP	0x08U
+#define VTD_REG_ECAP	0x10U
+#define VTD_REG_GCMD	0x18U
+#define VTD_REG_GSTS	0x1CU
+#define VTD_REG_RTADDR	0x20U
+#define VTD_REG_CCMD	0x28U
+#define VTD_REG_FSTS	0x34U
+#define VTD_REG_FECTL	0x38U
+
+/* Fields: F(name, first bit, width).  One table per register or entry. */
+#define VTD_FIELD_ENUM(name, shift, width) name##_SHIFT = (shift), name##_WIDTH = (width),
+#define FMASK(name)	(((width_mask(name##_WIDTH)) << name##_SHIFT))
+#define FGET(name, v)	(((uint64_t)(v) >> name##_SHIFT) & width_mask(name##_WIDTH))
+#define FSET(name, x)	(((uint64_t)(x) & width_mask(name##_WIDTH)) << name##_SHIFT)
+
+static inline uint64_t width_mask(unsigned int w)
+{
+	return w >= 64U ? ~0ULL : (1ULL << w) - 1U;
+}
+
+/* §11.4.2 Capability register. */
+#define CAP_LAYOUT(F)			\
+	F(CAP_ND,	0,  3)		\
+	F(CAP_RWBF,	4,  1)		\
+	F(CAP_CM,	7,  1)		\
+	F(CAP_SAGAW,	8,  5)		\
+	F(CAP_MGAW,	16, 6)		\
+	F(CAP_FRO,	24, 10)		\
+	F(CAP_SLLPS,	34, 4)		\
+	F(CAP_NFR,	40, 8)
+
+/* §11.4.3 Extended capability register. */
+#define ECAP_LAYOUT(F)			\
+	F(ECAP_C,	0,  1)		\
+	F(ECAP_QI,	1,  1)		\
+	F(ECAP_IR,	3,  1)		\
+	F(ECAP_PT,	6,  1)		\
+	F(ECAP_SC,	7,  1)		\
+	F(ECAP_IRO,	8,  10)
+
+/* §11.4.4/5 Global command and status: same bit for a command and its status. */
+#define GCMD_LAYOUT(F)			\
+	F(GCMD_CFI,	23, 1)		\
+	F(GCMD_IRE,	25, 1)		\
+	F(GCMD_QIE,	26, 1)		\
+	F(GCMD_WBF,	27, 1)		\
+	F(GCMD_SRTP,	30, 1)		\
+	F(GCMD_TE,	31, 1)
+
+/* §11.4.7.1 Context command register. */
+#define CCMD_LAYOUT(F)			\
+	F(CCMD_DID,	0,  16)		\
+	F(CCMD_SID,	16, 16)		\
+	F(CCMD_FM,	32, 2)		\
+	F(CCMD_CAIG,	59, 2)		\
+	F(CCMD_CIRG,	61, 2)		\
+	F(CCMD_ICC,	63, 1)
+
+/* §11.4.8.1 IOTLB invalidate register (at ECAP.IRO * 16 + 8). */
+#define IOTLB_LAYOUT(F)			\
+	F(IOTLB_DID,	32, 16)		\
+	F(IOTLB_DW,	48, 1)		\
+	F(IOTLB_DR,	49, 1)		\
+	F(IOTLB_IAIG,	57, 2)		\
+	F(IOTLB_IIRG,	60, 2)		\
+	F(IOTLB_IVT,	63, 1)
+
+/* §11.4.9.1/2 Fault status and event control. */
+#define FAULT_LAYOUT(F)			\
+	F(FSTS_PFO,	0,  1)		\
+	F(FSTS_PPF,	1,  1)		\
+	F(FSTS_FRI,	8,  8)		\
+	F(FECTL_IM,	31, 1)
+
+/* §11.4.14 Fault recording register, upper 64 bits (lower: FI in 63:12). */
+#define FRCD_LAYOUT(F)			\
+	F(FRCD_SID,	0,  16)		\
+	F(FRCD_FR,	32, 8)		\
+	F(FRCD_T,	62, 1)		\
+	F(FRCD_F,	63, 1)
+
+/* §9.1 root entry (low 64 bits) and §9.3 context entry (both halves). */
+#define ENTRY_LAYOUT(F)			\
+	F(RE_P,		0,  1)		\
+	F(RE_CTP,	12, 52)		\
+	F(CE_P,		0,  1)		\
+	F(CE_FPD,	1,  1)		\
+	F(CE_TT,	2,  2)		\
+	F(CE_SLPTPTR,	12, 52)		\
+	F(CE_AW,	0,  3)		\
+	F(CE_DID,	8,  16)
+
+enum {
+	CAP_LAYOUT(VTD_FIELD_ENUM)
+	ECAP_LAYOUT(VTD_FIELD_ENUM)
+	GCMD_LAYOUT(VTD_FIELD_ENUM)
+	CCMD_LAYOUT(VTD_FIELD_ENUM)
+	IOTLB_LAYOUT(VTD_FIELD_ENUM)
+	FAULT_LAYOUT(VTD_FIELD_ENUM)
+	FRCD_LAYOUT(VTD_FIELD_ENUM)
+	ENTRY_LAYOUT(VTD_FIELD_ENUM)
+};
+
+#define GRAN_GLOBAL	1U	/* CIRG / IIRG: global invalidation */
+#define GRAN_DOMAIN	2U	/* CIRG / IIRG: domain-selective */
+#define CE_TT_UNTRANSLATED 0U	/* §9.3: untranslated requests through the second level */
+#define CE_AW_48	2U	/* 4-level table, 48-bit guest address width */
+#define SAGAW_4LEVEL	BIT(2)
+#define SLLPS_2M	BIT(0)
+#define SLLPS_1G	BIT(1)
+/* Persistent GSTS bits a GCMD write must repeat (§11.4.4: one command at a time). */
+#define GSTS_KEEP	(FMASK(GCMD_TE) | FMASK(GCMD_QIE) | FMASK(GCMD_IRE) | FMASK(GCMD_CFI))
+
+/* ---- state -------------------------------------------------------------- */
+
+/* A root or context entry: 128 bits. */
+struct vtd_entry {
+	uint64_t lo;
+	uint64_t hi;
+};
+
+struct vtd_unit {
+	uint64_t reg;			/* register base */
+	uint64_t cap, ecap;
+	uint32_t iotlb_off;		/* IOTLB register */
+	uint32_t frcd_off;		/* first fault recording register */
+	uint32_t nfr;			/* number of fault recording registers */
+	struct vtd_entry *root;		/* 256 entries, one per bus */
+	bool te;			/* translation enabled */
+};
+
+struct vtd_domain {
+	bool live;
+	struct pgtable sl;
+	uint32_t dev_count;
+	uint16_t devs[VTD_MAX_DEVS_PER_VM];
+};
+
+static struct {
+	const struct vtd_ops *ops;
+	void *ctx;
+	struct dmar_info info;
+	uint32_t unit_count;
+	int unit_of_dmar[DMAR_MAX_UNITS];	/* dmar unit index -> units[] index, -1 unusable */
+	struct vtd_unit units[DMAR_MAX_UNITS];
+	struct vtd_domain domains[MAX_VMS];
+	bool allow_2m, allow_1g;
+} vtd;
+
+static spinlock_t vtd_lock = SPINLOCK_INIT;
+
+/* ---- register helpers --------------------------------------------------- */
+
+static uint32_t rd32(const struct vtd_unit *u, uint32_t off)
+{
+	return vtd.ops->read32(vtd.ctx, u->reg, off);
+}
+
+static uint64_t rd64(const struct vtd_unit *u, uint32_t off)
+{
+	return vtd.ops->read64(vtd.ctx, u->reg, off);
+}
+
+static void wr32(const struct vtd_unit *u, uint32_t off, uint32_t v)
+{
+	vtd.ops->write32(vtd.ctx, u->reg, off, v);
+}
+
+static void wr64(const struct vtd_unit *u, uint32_t off, uint64_t v)
+{
+	vtd.ops->write64(vtd.ctx, u->reg, off, v);
+}
+
+/* Make a table write visible to a unit that does not snoop its walks (§6.1). */
+static void vtd_flush(const struct vtd_unit *u, const void *va, size_t len)
+{
+	if (!FGET(ECAP_C, u->ecap) && vtd.ops->flush_cache != NULL)
+		vtd.ops->flush_cache(vtd.ctx, va, len);
+}
+
+/*
+ * Poll a 32- or 64-bit register until (value & mask) == want, at most
+ * VTD_POLL_TIMEOUT_US.  Hardware normally answers within microseconds; a
+ * unit that never does must not hang the hypervisor.
+ */
+static int vtd_poll(const struct vtd_unit *u, uint32_t off, bool wide, uint64_t mask,
+		    uint64_t want, const char *what)
+{
+	for (uint32_t t = 0; t <= VTD_POLL_TIMEOUT_US; t++) {
+		uint64_t v = wide ? rd64(u, off) : rd32(u, off);
+
+		if ((v & mask) == want)
+			return 0;
+		vtd.ops->delay_us(vtd.ctx, 1);
+	}
+	pr_err("unit %#llx: %s not acknowledged within %u us", (unsigned long long)u->reg, what,
+	       VTD_POLL_TIMEOUT_US);
+	return -ETIMEDOUT;
+}
+
+/* §10.4.4/5: set or clear one GCMD bit, keeping the others, and wait for GSTS. */
+static int vtd_gcmd(const struct vtd_unit *u, uint32_t bit, bool on, const char *what)
+{
+	uint32_t sts = rd32(u, VTD_REG_GSTS) & (uint32_t)GSTS_KEEP;
+
+	sts = on ? (sts | bit) : (sts & ~bit);
+	wr32(u, VTD_REG_GCMD, sts);
+	return vtd_poll(u, VTD_REG_GSTS, false, bit, on ? bit : 0U, what);
+}
+
+/* §6.5.1.1 register-based context-cache invalidation, global. */
+static int vtd_inval_context(const struct vtd_unit *u)
+{
+	int ret;
+
+	wr64(u, VTD_REG_CCMD, FMASK(CCMD_ICC) | FSET(CCMD_CIRG, GRAN_GLOBAL));
+	ret = vtd_poll(u, VTD_REG_CCMD, true, FMASK(CCMD_ICC), 0, "context-cache invalidation");
+	if (ret == 0 && FGET(CCMD_CAIG, rd64(u, VTD_REG_CCMD)) == 0U) {
+		pr_err("unit %#llx: context-cache invalidation refused", (unsigned long long)u->reg);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+/* §6.5.1.2 register-based IOTLB invalidation, global (did 0) or of one domain. */
+static int vtd_inval_iotlb(const struct vtd_unit *u, uint16_t did)
+{
+	uint64_t cmd = FMASK(IOTLB_IVT) | FMASK(IOTLB_DR) | FMASK(IOTLB_DW);
+	int ret;
+
+	cmd |= did == 0 ? FSET(IOTLB_IIRG, GRAN_GLOBAL) :
+			  FSET(IOTLB_IIRG, GRAN_DOMAIN) | FSET(IOTLB_DID, did);
+	wr64(u, u->iotlb_off, cmd);
+	ret = vtd_poll(u, u->iotlb_off, true, FMASK(IOTLB_IVT), 0, "IOTLB invalidation");
+	if (ret == 0 && FGET(IOTLB_IAIG, rd64(u, u->iotlb_off)) == 0U) {
+		pr_err("unit %#llx: IOTLB invalidation refused", (unsigned long long)u->reg);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+/* ---- unit bring-up ------------------------------------------------------ */
+
+static void vtd_unit_free(struct vtd_unit *u)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+
+	if (u->root == NULL)
+		return;
+	for (uint32_t bus = 0; bus < 256U; bus++) {
+		if (FGET(RE_P, u->root[bus].lo))
+			m->free_page(vtd.ctx, m->phys_to_virt(vtd.ctx, u->root[bus].lo & FMASK(RE_CTP)));
+	}
+	m->free_page(vtd.ctx, u->root);
+	u->root = NULL;
+}
+
+/*
+ * §10.4: read the capabilities, install an empty root table (SRTP), flush
+ * the caches the unit may hold from firmware, leave translation off.
+ */
+static int vtd_unit_init(struct vtd_unit *u, const struct dmar_unit *d)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+	int ret;
+
+	memset(u, 0, sizeof(*u));
+	u->reg = d->reg_base;
+	u->cap = rd64(u, VTD_REG_CAP);
+	u->ecap = rd64(u, VTD_REG_ECAP);
+	u->iotlb_off = (uint32_t)FGET(ECAP_IRO, u->ecap) * 16U + 8U;
+	u->frcd_off = (uint32_t)FGET(CAP_FRO, u->cap) * 16U;
+	u->nfr = (uint32_t)FGET(CAP_NFR, u->cap) + 1U;
+	pr_info("unit %#llx: version %#x, cap %#llx, ecap %#llx", (unsigned long long)u->reg,
+		rd32(u, VTD_REG_VER), (unsigned long long)u->cap, (unsigned long long)u->ecap);
+	if (!(FGET(CAP_SAGAW, u->cap) & SAGAW_4LEVEL)) {
+		pr_warn("unit %#llx: no 4-level second-level tables (SAGAW %#llx): not used",
+			(unsigned long long)u->reg, (unsigned long long)FGET(CAP_SAGAW, u->cap));
+		return -ENOTSUP;
+	}
+	if (rd32(u, VTD_REG_GSTS) & FMASK(GCMD_TE)) {
+		/* Firmware left translation on; our empty root table would block all DMA. */
+		ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_TE), false, "translation disable");
+		if (ret != 0)
+			return ret;
+	}
+	u->root = m->alloc_page(vtd.ctx);
+	if (u->root == NULL)
+		return -ENOMEM;
+	vtd_flush(u, u->root, PAGE_SIZE);
+	/* Fault events are polled (vtd_report_faults), not signalled. */
+	wr32(u, VTD_REG_FECTL, (uint32_t)FMASK(FECTL_IM));
+	wr64(u, VTD_REG_RTADDR, m->virt_to_phys(vtd.ctx, u->root));	/* RTT = 0: legacy */
+	ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_SRTP), true, "root table pointer");
+	if (ret == 0)
+		ret = vtd_inval_context(u);
+	if (ret == 0)
+		ret = vtd_inval_iotlb(u, 0);
+	if (ret != 0)
+		vtd_unit_free(u);
+	return ret;
+}
+
+void vtd_teardown(void)
+{
+	if (vtd.ops != NULL) {
+		for (uint32_t i = 0; i < MAX_VMS; i++) {
+			if (vtd.domains[i].live)
+				pgtable_destroy(&vtd.domains[i].sl);
+		}
+		for (uint32_t i = 0; i < vtd.unit_count; i++)
+			vtd_unit_free(&vtd.units[i]);
+	}
+	memset(&vtd, 0, sizeof(vtd));
+}
+
+int vtd_setup(const struct dmar_info *info, const struct vtd_ops *ops, void *ctx)
+{
+	int ret = -ENODEV;
+	bool all_2m = true, all_1g = true;
+
+	vtd_teardown();
+	if (info == NULL || ops == NULL || ops->mem == NULL)
+		return -ENODEV;
+	vtd.ops = ops;
+	vtd.ctx = ctx;
+	vtd.info = *info;
+	for (uint32_t i = 0; i < info->unit_count && i < DMAR_MAX_UNITS; i++) {
+		struct vtd_unit *u = &vtd.units[vtd.unit_count];
+		int r = vtd_unit_init(u, &info->units[i]);
+
+		vtd.unit_of_dmar[i] = -1;
+		if (r != 0) {
+			ret = r;
+			pr_err("unit %#llx unusable (%d): devices behind it cannot be assigned",
+			       (unsigned long long)info->units[i].reg_base, r);
+			continue;
+		}
+		vtd.unit_of_dmar[i] = (int)vtd.unit_count++;
+		all_2m = all_2m && (FGET(CAP_SLLPS, u->cap) & SLLPS_2M);
+		all_1g = all_1g && (FGET(CAP_SLLPS, u->cap) & SLLPS_1G);
+	}
+	if (vtd.unit_count == 0) {
+		vtd.ops = NULL;
+		return ret;
+	}
+	/* The domains' tables are shared, so leaves only as large as every unit knows. */
+	vtd.allow_2m = all_2m;
+	vtd.allow_1g = all_2m && all_1g;
+	pr_info("%u remapping unit(s) ready, %u RMRR(s)", vtd.unit_count, info->rmrr_count);
+	return 0;
+}
+
+bool vtd_present(void)
+{
+	return vtd.unit_count > 0;
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+/* CAP.ND = 0 still gives 16 domain IDs (§11.4.2): enough for vm->id + 1, 0 unused. */
+_Static_assert(MAX_VMS < 16, "domain IDs vm->id + 1 must fit the smallest CAP.ND");
+
+static uint16_t vtd_did(const struct vm *vm)
+{
+	return (uint16_t)(vm->id + 1U);	/* 0 stays unused (reserved when CAP.CM = 1) */
+}
+
+/*
+ * Copy every guest-accessible page of the VM's EPT into the second-level
+ * table, leaf by leaf.  Unmapped blocks are skipped whole (pgtable_query
+ * reports their size), so a sparse 48-bit space costs a few queries.
+ */
+static int vtd_domain_mirror(struct vtd_domain *d, const struct vm *vm)
+{
+	uint64_t va = 0;
+
+	while (va < PGTABLE_VA_LIMIT) {
+		uint64_t pa, size;
+		uint32_t prot;
+		int ret = pgtable_query(&vm->ept, va, &pa, &prot, &size);
+
+		if (ret == -ENOENT) {
+			va = ALIGN_DOWN(va, size) + size;
+			continue;
+		}
+		if (ret != 0)
+			return ret;
+		prot &= PGT_R | PGT_W;
+		if (prot != 0) {
+			ret = pgtable_map(&d->sl, va, pa, size, prot | PGT_LARGE_OK);
+			if (ret != 0)
+				return ret;
+		}
+		va += size;
+	}
+	return 0;
+}
+
+/* Identity-map the RMRRs naming @p bdf: firmware keeps DMA-ing there (§8.4). */
+static int vtd_domain_rmrr(struct vtd_domain *d, uint16_t bdf)
+{
+	for (uint32_t i = 0; i < vtd.info.rmrr_count; i++) {
+		const struct dmar_rmrr *r = &vtd.info.rmrrs[i];
+
+		for (uint32_t s = 0; s < r->scope_count; s++) {
+			uint64_t base = ALIGN_DOWN(r->base, PAGE_SIZE);
+			uint64_t end = ALIGN_UP(r->limit + 1U, PAGE_SIZE);
+			int ret;
+
+			if (!r->scopes[s].resolved || r->scopes[s].bdf != bdf || r->segment != 0)
+				continue;
+			if (end <= base || end > PGTABLE_VA_LIMIT)
+				return -EINVAL;
+			ret = pgtable_map(&d->sl, base, base, end - base, PGT_R | PGT_W);
+			if (ret != 0)
+				return ret;
+			pr_info("%02x:%02x.%x: RMRR %#llx-%#llx identity-mapped", bdf >> 8,
+				(bdf >> 3) & 0x1FU, bdf & 7U, (unsigned long long)r->base,
+				(unsigned long long)r->limit);
+		}
+	}
+	return 0;
+}
+
+static int vtd_domain_get(struct vm *vm, struct vtd_domain **out)
+{
+	struct vtd_domain *d = &vtd.domains[vm->id];
+	int ret;
+
+	if (!d->live) {
+		ret = pgtable_init(&d->sl, PGT_FMT_VTD, vtd.ops->mem, vtd.ctx, vtd.allow_1g);
+		if (ret != 0)
+			return ret;
+		pgtable_set_leaf_sizes(&d->sl, vtd.allow_2m, vtd.allow_1g);
+		d->live = true;
+		d->dev_count = 0;
+		ret = vtd_domain_mirror(d, vm);
+		if (ret != 0) {
+			pgtable_destroy(&d->sl);
+			d->live = false;
+			return ret;
+		}
+	}
+	*out = d;
+	return 0;
+}
+
+static void vtd_domain_put(struct vtd_domain *d)
+{
+	if (d->live && d->dev_count == 0) {
+		pgtable_destroy(&d->sl);
+		d->live = false;
+	}
+}
+
+/* ---- context entries ---------------------------------------------------- */
+
+static struct vtd_unit *vtd_unit_of(uint16_t bdf)
+{
+	int i = dmar_unit_for(&vtd.info, bdf);
+
+	if (i < 0 || vtd.unit_of_dmar[i] < 0)
+		return NULL;
+	return &vtd.units[vtd.unit_of_dmar[i]];
+}
+
+/* The context entry of @p bdf, allocating its context table when @p create. */
+static struct vtd_entry *vtd_context(struct vtd_unit *u, uint16_t bdf, bool create)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+	struct vtd_entry *re = &u->root[bdf >> 8];
+	struct vtd_entry *ct;
+
+	if (!FGET(RE_P, re->lo)) {
+		if (!create)
+			return NULL;
+		ct = m->alloc_page(vtd.ctx);
+		if (ct == NULL)
+			return NULL;
+		vtd_flush(u, ct, PAGE_SIZE);
+		re->hi = 0;
+		re->lo = (m->virt_to_phys(vtd.ctx, ct) & FMASK(RE_CTP)) | FMASK(RE_P);
+		vtd_flush(u, re, sizeof(*re));
+	} else {
+		ct = m->phys_to_virt(vtd.ctx, re->lo & FMASK(RE_CTP));
+	}
+	return &ct[bdf & 0xFFU];
+}
+
+static int vtd_flush_unit(const struct vtd_unit *u, uint16_t did)
+{
+	int ret = vtd_inval_context(u);
+
+	return ret != 0 ? ret : vtd_inval_iotlb(u, did);
+}
+
+int vtd_assign_device(struct vm *vm, uint16_t bdf)
+{
+	struct vtd_domain *d;
+	struct vtd_unit *u;
+	struct vtd_entry *ce;
+	uint16_t did;
+	int ret;
+
+	if (!vtd_present())
+		return -ENODEV;
+	if (vm == NULL || vm->id >= MAX_VMS)
+		return -EINVAL;
+	did = vtd_did(vm);
+	spin_lock(&vtd_lock);
+	u = vtd_unit_of(bdf);
+	if (u == NULL) {
+		ret = -ENODEV;
+		goto out;
+	}
+	ce = vtd_context(u, bdf, false);
+	if (ce != NULL && FGET(CE_P, ce->lo)) {
+		ret = FGET(CE_DID, ce->hi) == did ? 0 : -EBUSY;
+		goto out;
+	}
+	ret = vtd_domain_get(vm, &d);
+	if (ret != 0)
+		goto out;
+	if (d->dev_count == VTD_MAX_DEVS_PER_VM) {
+		ret = -ENOSPC;
+		goto put;
+	}
+	ret = vtd_domain_rmrr(d, bdf);
+	if (ret != 0)
+		goto put;
+	ce = vtd_context(u, bdf, true);
+	if (ce == NULL) {
+		ret = -ENOMEM;
+		goto put;
+	}
+	/* §9.3: high half first, the present bit last. */
+	ce->hi = FSET(CE_AW, CE_AW_48) | FSET(CE_DID, did);
+	ce->lo = (pgtable_root_pa(&d->sl) & FMASK(CE_SLPTPTR)) |
+		 FSET(CE_TT, CE_TT_UNTRANSLATED) | FMASK(CE_P);
+	vtd_flush(u, ce, sizeof(*ce));
+	d->devs[d->dev_count++] = bdf;
+	ret = vtd_flush_unit(u, did);
+	if (ret == 0 && !u->te) {
+		ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_TE), true, "translation enable");
+		u->te = ret == 0;
+	}
+	if (ret == 0)
+		pr_info("%02x:%02x.%x assigned to VM %u (domain %u)", bdf >> 8, (bdf >> 3) & 0x1FU,
+			bdf & 7U, vm->id, did);
+	goto out;	/* the entry stays: unassign undoes it even after a timeout */
+put:
+	vtd_domain_put(d);
+out:
+	spin_unlock(&vtd_lock);
+	return ret;
+}
+
+/* Called with vtd_lock held. */
+static int vtd_unassign_locked(struct vm *vm, uint16_t bdf)
+{
+	struct vtd_domain *d = &vtd.domains[vm->id];
+	uint16_t did = vtd_did(vm);
+	struct vtd_unit *u = vtd_unit_of(bdf);
+	struct vtd_entry *ce = u != NULL ? vtd_context(u, bdf, false) : NULL;
+	uint32_t i;
+	int ret;
+
+	if (ce == NULL || !FGET(CE_P, ce->lo) || FGET(CE_DID, ce->hi) != did || !d->live)
+		return -ENOENT;
+	ce->lo = 0;		/* not present first, then the rest */
+	vtd_flush(u, ce, sizeof(*ce));
+	ce->hi = 0;
+	vtd_flush(u, ce, sizeof(*ce));
+	ret = vtd_flush_unit(u, did);
+	for (i = 0; i < d->dev_count && d->devs[i] != bdf; i++)
+		;
+	if (i < d->dev_count)
+		d->devs[i] = d->devs[--d->dev_count];
+	/* Only free the table once the unit is known to have forgotten it. */
+	if (ret == 0)
+		vtd_domain_put(d);
+	else
+		pr_err("VM %u domain kept: the unit may still cache it", vm->id);
+	return ret;
+}
+
+int vtd_unassign_device(struct vm *vm, uint16_t bdf)
+{
+	int ret;
+
+	if (!vtd_present())
+		return -ENODEV;
+	if (vm == NULL || vm->id >= MAX_VMS)
+		return -EINVAL;
+	spin_lock(&vtd_lock);
+	ret = vtd_unassign_locked(vm, bdf);
+	spin_unlock(&vtd_lock);
+	if (ret == 0)
+		pr_info("%02x:%02x.%x removed from VM %u", bdf >> 8, (bdf >> 3) & 0x1FU, bdf & 7U,
+			vm->id);
+	return ret;
+}
+
+void vtd_release_vm(struct vm *vm)
+{
+	struct vtd_domain *d;
+
+	if (!vtd_present() || vm == NULL || vm->id >= MAX_VMS)
+		return;
+	spin_lock(&vtd_lock);
+	d = &vtd.domains[vm->id];
+	while (d->live && d->dev_count > 0) {
+		if (vtd_unassign_locked(vm, d->devs[d->dev_count - 1U]) != 0)
+			break;
+	}
+	spin_unlock(&vtd_lock);
+}
+
+/* Flush the domain's IOTLB entries on every unit with translation on. */
+static int vtd_flush_domain(uint16_t did)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < vtd.unit_count; i++) {
+		if (vtd.units[i].te && vtd_inval_iotlb(&vtd.units[i], did) != 0)
+			ret = -ETIMEDOUT;
+	}
+	return ret;
+}
+
+int vtd_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t prot)
+{
+	struct vtd_domain *d;
+	int ret = 0;
+
+	if (!vtd_present() || vm == NULL || vm->id >= MAX_VMS)
+		return 0;
+	spin_lock(&vtd_lock);
+	d = &vtd.domains[vm->id];
+	if (d->live && (prot & (PGT_R | PGT_W)) != 0) {
+		ret = pgtable_map(&d->sl, gpa, hpa, size, (prot & (PGT_R | PGT_W)) | PGT_LARGE_OK);
+		if (ret == 0)
+			ret = vtd_flush_domain(vtd_did(vm));
+	}
+	spin_unlock(&vtd_lock);
+	return ret;
+}
+
+int vtd_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	struct vtd_domain *d;
+	int ret = 0;
+
+	if (!vtd_present() || vm == NULL || vm->id >= MAX_VMS)
+		return 0;
+	spin_lock(&vtd_lock);
+	d = &vtd.domains[vm->id];
+	if (d->live) {
+		ret = pgtable_unmap(&d->sl, gpa, size);
+		if (ret == 0)
+			ret = vtd_flush_domain(vtd_did(vm));
+	}
+	spin_unlock(&vtd_lock);
+	return ret;
+}
+
+/* ---- faults, §7.2.1 ------------------------------------------------------ */
+
+static unsigned int vtd_unit_faults(const struct vtd_unit *u)
+{
+	uint32_t fsts = rd32(u, VTD_REG_FSTS);
+	uint32_t idx = (uint32_t)FGET(FSTS_FRI, fsts);
+	unsigned int n = 0;
+
+	if (FGET(FSTS_PPF, fsts)) {
+		/* Records fill cyclically from FRI; stop at the first empty one. */
+		for (uint32_t k = 0; k < u->nfr; k++) {
+			uint32_t off = u->frcd_off + ((idx + k) % u->nfr) * 16U;
+			uint64_t hi = rd64(u, off + 8U);
+			uint64_t lo;
+			uint16_t sid;
+
+			if (!FGET(FRCD_F, hi))
+				break;
+			lo = rd64(u, off);
+			sid = (uint16_t)FGET(FRCD_SID, hi);
+			pr_err("DMA fault: unit %#llx, %02x:%02x.%x %s %#llx, reason %#llx",
+			       (unsigned long long)u->reg, sid >> 8, (sid >> 3) & 0x1FU, sid & 7U,
+			       FGET(FRCD_T, hi) ? "read" : "write",
+			       (unsigned long long)(lo & ~0xFFFULL),
+			       (unsigned long long)FGET(FRCD_FR, hi));
+			wr64(u, off + 8U, FMASK(FRCD_F));	/* RW1C */
+			n++;
+		}
+	}
+	if (FGET(FSTS_PFO, fsts)) {
+		pr_err("DMA fault: unit %#llx, fault records overflowed (faults lost)",
+		       (unsigned long long)u->reg);
+		wr32(u, VTD_REG_FSTS, (uint32_t)FMASK(FSTS_PFO));
+	}
+	return n;
+}
+
+unsigned int vtd_report_faults(void)
+{
+	unsigned int n = 0;
+
+	if (!vtd_present())
+		return 0;
+	spin_lock(&vtd_lock);
+	for (uint32_t i = 0; i < vtd.unit_count; i++)
+		n += vtd_unit_faults(&vtd.units[i]);
+	spin_unlock(&vtd_lock);
+	return n;
+}

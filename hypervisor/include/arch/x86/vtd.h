@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file vtd.h
+ * Intel VT-d DMA remapping (VT-d spec rev. 3+): the remapping units of the
+ * DMAR table, legacy-mode root and context tables, one second-level
+ * page-table domain per VM (lib/pgtable.h, PGT_FMT_VTD) mirroring the VM's
+ * EPT, register-based context-cache and IOTLB invalidation, and fault
+ * recording registers reported to the console.
+ *
+ * Without a DMAR table (emulators, some boards) vtd_init() logs one warning,
+ * vtd_present() is false and every assignment fails with -ENODEV.
+ *
+ * Not thread-safe by itself: callers serialise (one lock in vtd.c does it for
+ * the exported calls).
+ */
+#ifndef ARCH_X86_VTD_H
+#define ARCH_X86_VTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arch/x86/acpi.h>
+#include <arch/x86/dmar.h>
+#include <lib/pgtable.h>
+
+struct vm;
+
+/** Most devices one VM may have assigned at a time. */
+#define VTD_MAX_DEVS_PER_VM	16
+
+/**
+ * Everything impure the driver needs: register access to a unit (by the
+ * DRHD register base), delays, cache write-back for units that do not snoop
+ * table walks (ECAP.C = 0), and page memory for the tables.
+ */
+struct vtd_ops {
+	uint32_t (*read32)(void *ctx, uint64_t reg_base, uint32_t off);
+	void (*write32)(void *ctx, uint64_t reg_base, uint32_t off, uint32_t val);
+	uint64_t (*read64)(void *ctx, uint64_t reg_base, uint32_t off);
+	void (*write64)(void *ctx, uint64_t reg_base, uint32_t off, uint64_t val);
+	/** Busy-wait about @p us microseconds (bounded polling of status bits). */
+	void (*delay_us)(void *ctx, uint32_t us);
+	/** Write [va, va+len) back to memory (CLFLUSH); may be NULL if all units snoop. */
+	void (*flush_cache)(void *ctx, const void *va, size_t len);
+	/** Pages for root, context and second-level tables. */
+	const struct pgtable_ops *mem;
+};
+
+/** How long a command/status handshake or an invalidation may take. */
+#define VTD_POLL_TIMEOUT_US	10000U
+
+/**
+ * Find the DMAR table through @p plat and bring up every remapping unit in
+ * it (hypervisor glue, vtd_hv.c).  Translation is enabled on a unit when the
+ * first device behind it is assigned.
+ * @return 0 when at least one unit is usable, -ENODEV without DMAR,
+ *         -EINVAL on a garbled DMAR, or the error of the last unit
+ */
+int vtd_init(const struct acpi_platform *plat);
+
+/**
+ * Bring up the units of an already parsed DMAR table through @p ops (the
+ * hypervisor calls it from vtd_init(); unit tests call it with a model).
+ * Resets all earlier state first, so it may be called again.
+ * @return 0 when at least one unit is usable, otherwise -ENODEV,
+ *         -ETIMEDOUT (a unit did not acknowledge a command), -ENOTSUP, -ENOMEM
+ */
+int vtd_setup(const struct dmar_info *info, const struct vtd_ops *ops, void *ctx);
+
+/** Forget every unit and free every table (unit tests; nothing is disabled). */
+void vtd_teardown(void);
+
+/** @return whether at least one remapping unit is in use. */
+bool vtd_present(void);
+
+/**
+ * Give @p vm's domain the DMA of device @p bdf (segment 0): on the first
+ * device of a VM its second-level table is built from the VM's EPT (every
+ * page readable or writable by the guest), then the device's context entry
+ * points at it, caches are invalidated and translation enabled.
+ * Mappings the VM gains later must be added with vtd_map().
+ * @return 0 (also when already assigned to @p vm), -ENODEV (no VT-d or no unit
+ *         covers the device), -EBUSY (assigned to another VM), -ENOSPC (too
+ *         many devices), -ENOMEM, -ETIMEDOUT
+ */
+int vtd_assign_device(struct vm *vm, uint16_t bdf);
+
+/**
+ * Take device @p bdf away from @p vm: its context entry is cleared (DMA from
+ * it is blocked and faults) and caches invalidated.  The VM's domain is freed
+ * with its last device.
+ * @return 0, -ENODEV (no VT-d), -ENOENT (not assigned to @p vm), -ETIMEDOUT
+ */
+int vtd_unassign_device(struct vm *vm, uint16_t bdf);
+
+/** Unassign every device of @p vm (VM destruction). */
+void vtd_release_vm(struct vm *vm);
+
+/**
+ * Add [gpa, gpa+size) -> hpa to @p vm's domain if it has one, and flush the
+ * IOTLB of its domain.  @return 0 (also when the VM has no domain), or the
+ * pgtable_map() error.
+ */
+int vtd_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t prot);
+
+/** Remove [gpa, gpa+size) from @p vm's domain, if any, and flush its IOTLB. */
+int vtd_unmap(struct vm *vm, uint64_t gpa, uint64_t size);
+
+/**
+ * Read every unit's fault recording registers, print one line per recorded
+ * fault (source, address, read/write, reason) and clear them.
+ * @return the number of faults reported
+ */
+unsigned int vtd_report_faults(void);
+
+#endif /* ARCH_X86_VTD_H */

@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the DMAR parser (hypervisor/arch/x86/dmar.c) and the VT-d
+ * driver (hypervisor/arch/x86/vtd.c, vtd_hv.c's no-DMAR path) against the
+ * register-level model in vtd_model.c.  DMAR tables are built by hand with
+ * the layouts of VT-d spec §8: header §8.1, DRHD §8.3, device scope §8.3.1,
+ * RMRR §8.4.  Every check of an assignment goes through the model's table
+ * walk, i.e. what a device's DMA would get.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lib/errno.h>
+#include <arch/x86/dmar.h>
+#include <arch/x86/vtd.h>
+#include <common/vm.h>
+#include "vtd_model.h"
+#include "../pgtable/pgt_test_mem.h"
+
+/* ---- hypervisor services the code under test links against -------------- */
+
+static char logbuf[65536];
+static size_t loglen;
+
+void printk(int level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		loglen = loglen + (size_t)n < sizeof(logbuf) ? loglen + (size_t)n : sizeof(logbuf) - 1;
+}
+
+void udelay(uint32_t us)
+{
+	fail_msg("udelay called: the driver must wait through its ops");
+}
+
+void *page_alloc(void)
+{
+	fail_msg("page_alloc called: the driver must allocate through its ops");
+	return NULL;
+}
+
+void page_free(void *p)
+{
+	fail_msg("page_free called");
+}
+
+static unsigned int log_count(const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = logbuf; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* ---- DMAR builder --------------------------------------------------------- */
+
+struct tbl {
+	uint8_t b[4096];
+	size_t len;
+};
+
+static void put(struct tbl *t, size_t off, uint64_t v, unsigned int n)
+{
+	memcpy(t->b + off, &v, n);
+}
+
+static void tbl_begin(struct tbl *t)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t->b, "DMAR", 4);
+	t->b[8] = 1;		/* revision */
+	t->b[36] = 38;		/* HAW: 39 bits */
+	t->b[37] = 1;		/* INTR_REMAP */
+	t->len = 48;
+}
+
+/* A DRHD with @p nscope endpoint scopes on bus 0 (devs[i], function 0). */
+static void tbl_drhd(struct tbl *t, uint64_t base, bool all, const uint8_t *devs, unsigned int nscope)
+{
+	size_t s = t->len;
+
+	put(t, s, 0, 2);
+	put(t, s + 2, 16 + 8U * nscope, 2);
+	t->b[s + 4] = all ? 1 : 0;
+	put(t, s + 6, 0, 2);
+	put(t, s + 8, base, 8);
+	for (unsigned int i = 0; i < nscope; i++) {
+		size_t d = s + 16 + 8U * i;
+
+		t->b[d] = DMAR_SCOPE_ENDPOINT;
+		t->b[d + 1] = 8;
+		t->b[d + 5] = 0;	/* start bus */
+		t->b[d + 6] = devs[i];
+		t->b[d + 7] = 0;
+	}
+	t->len += 16 + 8U * nscope;
+}
+
+static void tbl_rmrr(struct tbl *t, uint64_t base, uint64_t limit, uint8_t dev)
+{
+	size_t s = t->len;
+
+	put(t, s, 1, 2);
+	put(t, s + 2, 24 + 8, 2);
+	put(t, s + 8, base, 8);
+	put(t, s + 16, limit, 8);
+	t->b[s + 24] = DMAR_SCOPE_ENDPOINT;
+	t->b[s + 25] = 8;
+	t->b[s + 30] = dev;
+	t->len += 32;
+}
+
+static void tbl_end(struct tbl *t)
+{
+	uint8_t sum = 0;
+
+	put(t, 4, t->len, 4);
+	t->b[9] = 0;
+	for (size_t i = 0; i < t->len; i++)
+		sum = (uint8_t)(sum + t->b[i]);
+	t->b[9] = (uint8_t)-sum;
+}
+
+#define BDF(b, d, f) ((uint16_t)(((b) << 8) | ((d) << 3) | (f)))
+
+/* ---- DMAR parser ---------------------------------------------------------- */
+
+static void test_dmar_parses_units_scopes_and_rmrr(void **state)
+{
+	static struct dmar_info info;
+	static struct tbl t;
+	const uint8_t gfx[] = { 2 };
+
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, false, gfx, 1);
+	tbl_drhd(&t, 0xFED91000, true, NULL, 0);
+	tbl_rmrr(&t, 0x7C000000, 0x7C7FFFFF, 0x14);
+	tbl_end(&t);
+	assert_int_equal(dmar_parse(t.b, t.len, &info), 0);
+	assert_null(info.error);
+	assert_int_equal(info.host_addr_width, 39);
+	assert_int_equal(info.unit_count, 2);
+	assert_int_equal(info.units[0].reg_base, 0xFED90000);
+	assert_false(info.units[0].include_all);
+	assert_int_equal(info.units[0].scope_count, 1);
+	assert_true(info.units[0].scopes[0].resolved);
+	assert_int_equal(info.units[0].scopes[0].bdf, BDF(0, 2, 0));
+	assert_true(info.units[1].include_all);
+	assert_int_equal(info.rmrr_count, 1);
+	assert_int_equal(info.rmrrs[0].base, 0x7C000000);
+	assert_int_equal(info.rmrrs[0].limit, 0x7C7FFFFF);
+	assert_int_equal(info.rmrrs[0].scopes[0].bdf, BDF(0, 0x14, 0));
+	/* The graphics device belongs to the first unit, everything else to the catch-all. */
+	assert_int_equal(dmar_unit_for(&info, BDF(0, 2, 0)), 0);
+	assert_int_equal(dmar_unit_for(&info, BDF(0, 3, 0)), 1);
+	assert_int_equal(dmar_unit_for(&info, BDF(5, 0, 0)), 1);
+}
+
+static void expect_rejected(struct tbl *t, size_t len, int err)
+{
+	static struct dmar_info info;
+
+	memset(&info, 0x5A, sizeof(info));
+	assert_int_equal(dmar_parse(t->b, len, &info), err);
+	assert_int_equal(info.unit_count, 0);
+	assert_int_equal(info.rmrr_count, 0);
+	assert_non_null(info.error);
+}
+
+static void test_dmar_rejects_structure_past_end(void **state)
+{
+	static struct tbl t;
+
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, true, NULL, 0);
+	put(&t, 48 + 2, 200, 2);	/* the DRHD claims 200 bytes, 16 remain */
+	tbl_end(&t);
+	expect_rejected(&t, t.len, -EINVAL);
+	/* A table whose length exceeds what the caller could map. */
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, true, NULL, 0);
+	tbl_end(&t);
+	expect_rejected(&t, t.len - 1, -EINVAL);
+}
+
+static void test_dmar_rejects_zero_length_structure(void **state)
+{
+	static struct tbl t;
+
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, true, NULL, 0);
+	t.len += 8;			/* a structure of type 1, length 0 */
+	put(&t, 64, 1, 2);
+	tbl_end(&t);
+	expect_rejected(&t, t.len, -EINVAL);
+}
+
+static void test_dmar_rejects_bad_device_scope(void **state)
+{
+	static struct tbl t;
+	const uint8_t dev[] = { 3 };
+
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, true, dev, 1);
+	t.b[48 + 16 + 1] = 0;		/* scope length 0 */
+	tbl_end(&t);
+	expect_rejected(&t, t.len, -EINVAL);
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, true, dev, 1);
+	t.b[48 + 16 + 1] = 40;		/* scope past its DRHD */
+	tbl_end(&t);
+	expect_rejected(&t, t.len, -EINVAL);
+}
+
+static void test_dmar_rejects_too_many_units(void **state)
+{
+	static struct tbl t;
+
+	tbl_begin(&t);
+	for (unsigned int i = 0; i <= DMAR_MAX_UNITS; i++)
+		tbl_drhd(&t, 0xFED90000 + 0x1000U * i, false, NULL, 0);
+	tbl_end(&t);
+	expect_rejected(&t, t.len, -E2BIG);
+}
+
+static void test_dmar_rejects_bad_checksum_and_no_unit(void **state)
+{
+	static struct tbl t;
+
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, true, NULL, 0);
+	tbl_end(&t);
+	t.b[40] ^= 1;
+	expect_rejected(&t, t.len, -EINVAL);
+	tbl_begin(&t);
+	tbl_end(&t);
+	expect_rejected(&t, t.len, -EINVAL);
+}
+
+/* Random structures behind a valid header: never a crash, never a partial result. */
+static void test_dmar_random_tables_never_crash(void **state)
+{
+	static struct dmar_info info;
+	static struct tbl t;
+	unsigned int seed = 12345, ok = 0;
+
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t body = (size_t)(rand_r(&seed) % 200);
+		int ret;
+
+		tbl_begin(&t);
+		for (size_t i = 0; i < body; i++)
+			t.b[48 + i] = (uint8_t)rand_r(&seed);
+		/* Bias towards plausible structures so the walk goes deep. */
+		if (body >= 4) {
+			put(&t, 48, (uint64_t)(rand_r(&seed) % 3), 2);
+			put(&t, 50, (uint64_t)(rand_r(&seed) % (body + 8)), 2);
+		}
+		t.len = 48 + body;
+		tbl_end(&t);
+		ret = dmar_parse(t.b, t.len, &info);
+		assert_true(ret == 0 || ret == -EINVAL || ret == -E2BIG);
+		if (ret == 0) {
+			ok++;
+			assert_true(info.unit_count >= 1 && info.unit_count <= DMAR_MAX_UNITS);
+		} else {
+			assert_int_equal(info.unit_count, 0);
+		}
+	}
+	(void)ok;
+}
+
+/* ---- driver against the model ------------------------------------------------ */
+
+#define UNIT0	0xFED90000ULL
+#define UNIT1	0xFED91000ULL
+#define RAM_HPA	0x80000000ULL
+#define RO_GPA	0x800000ULL
+#define RO_HPA	0x90000000ULL
+#define XO_GPA	0xA00000ULL
+
+struct fixture {
+	struct pgt_test_mem tmem;	/* VT-d tables */
+	struct pgt_test_mem emem;	/* the VM's EPT */
+	struct vtm model;
+	struct dmar_info info;
+	struct vm *vm, *vm2;
+};
+
+static struct vm *make_vm(struct fixture *f, uint16_t id)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	assert_non_null(vm);
+	vm->id = id;
+	assert_int_equal(pgtable_init(&vm->ept, PGT_FMT_EPT, &pgt_test_ops, &f->emem, false), 0);
+	/* 4 MiB of RAM (large leaves where possible), a read-only page, an execute-only page. */
+	assert_int_equal(pgtable_map(&vm->ept, 0, RAM_HPA, 4U << 20,
+				     PGT_R | PGT_W | PGT_X | PGT_MT_WB | PGT_LARGE_OK), 0);
+	assert_int_equal(pgtable_map(&vm->ept, RO_GPA, RO_HPA, 4096, PGT_R | PGT_MT_WB), 0);
+	assert_int_equal(pgtable_map(&vm->ept, XO_GPA, 0xA0000000, 4096, PGT_X | PGT_MT_WB), 0);
+	return vm;
+}
+
+static int fx_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	pgt_test_mem_init(&f->tmem);
+	pgt_test_mem_init(&f->emem);
+	f->model.mem = &pgt_test_ops;
+	f->model.mem_ctx = &f->tmem;
+	vtm_attach(&f->model);
+	f->vm = make_vm(f, 2);
+	f->vm2 = make_vm(f, 5);
+	loglen = 0;
+	logbuf[0] = '\0';
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	vtd_teardown();
+	assert_int_equal(f->tmem.live, 0);	/* every table page came back */
+	for (unsigned int i = 0; i < f->model.unit_count; i++) {
+		assert_int_equal(f->model.units[i].bad_access, 0);
+		assert_int_equal(f->model.units[i].gcmd_multi, 0);
+	}
+	pgtable_destroy(&f->vm->ept);
+	pgtable_destroy(&f->vm2->ept);
+	free(f->vm);
+	free(f->vm2);
+	pgt_test_mem_fini(&f->tmem);
+	pgt_test_mem_fini(&f->emem);
+	free(f);
+	return 0;
+}
+
+/* Two units: UNIT0 owns 00:02.0, UNIT1 is INCLUDE_PCI_ALL; RMRR for 00:14.0. */
+static void two_units(struct fixture *f)
+{
+	static struct tbl t;
+	const uint8_t gfx[] = { 2 };
+
+	tbl_begin(&t);
+	tbl_drhd(&t, UNIT0, false, gfx, 1);
+	tbl_drhd(&t, UNIT1, true, NULL, 0);
+	tbl_rmrr(&t, 0x7C000000, 0x7C001FFF, 0x14);
+	tbl_end(&t);
+	assert_int_equal(dmar_parse(t.b, t.len, &f->info), 0);
+	vtm_add_unit(&f->model, UNIT0);
+	vtm_add_unit(&f->model, UNIT1);
+}
+
+static void test_vtd_no_dmar_warns_once_and_refuses(void **state)
+{
+	struct fixture *f = *state;
+	struct acpi_platform plat;
+
+	memset(&plat, 0, sizeof(plat));
+	assert_int_equal(vtd_init(&plat), -ENODEV);
+	assert_int_equal(log_count("no DMAR"), 1);
+	assert_int_equal(log_count("\n"), 1);	/* one line, nothing else */
+	assert_false(vtd_present());
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -ENODEV);
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), -ENODEV);
+	assert_int_equal(vtd_map(f->vm, 0, RAM_HPA, 4096, PGT_R), 0);
+	assert_int_equal(vtd_report_faults(), 0);
+	vtd_release_vm(f->vm);
+	assert_int_equal(f->tmem.live, 0);
+}
+
+static void test_vtd_setup_installs_root_table_and_flushes(void **state)
+{
+	struct fixture *f = *state;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_true(vtd_present());
+	for (unsigned int i = 0; i < 2; i++) {
+		struct vtm_unit *u = &f->model.units[i];
+		const uint64_t *root = pgt_test_p2v(&f->tmem, u->rtaddr_latched);
+
+		assert_int_equal(u->srtp_count, 1);
+		for (unsigned int b = 0; b < 512; b++)
+			assert_int_equal(root[b], 0);	/* empty: nothing translated yet */
+		assert_int_equal(u->ctx_inval, 1);
+		assert_int_equal(u->iotlb_inval, 1);
+		assert_false(u->gsts & (1U << 31));	/* TE stays off until a device is assigned */
+		assert_true(u->fectl & (1U << 31));	/* fault interrupts masked: polled */
+	}
+	assert_true(f->model.flushes > 0);		/* ECAP.C = 0: tables written back */
+}
+
+static void test_vtd_setup_times_out_on_unit_that_never_acks(void **state)
+{
+	struct fixture *f = *state;
+
+	two_units(f);
+	f->model.units[0].never_ack = true;
+	f->model.units[1].never_ack = true;
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), -ETIMEDOUT);
+	assert_false(vtd_present());
+	assert_int_equal(log_count("root table pointer not acknowledged"), 2);
+	/* Bounded: each unit waited about VTD_POLL_TIMEOUT_US, no more. */
+	assert_true(f->model.delay_us >= VTD_POLL_TIMEOUT_US);
+	assert_true(f->model.delay_us <= 2U * (VTD_POLL_TIMEOUT_US + 1U));
+	assert_int_equal(f->tmem.live, 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -ENODEV);
+}
+
+/* Firmware left translation on: it is turned off before our empty root table is installed. */
+static void test_vtd_setup_turns_off_translation_left_by_firmware(void **state)
+{
+	struct fixture *f = *state;
+
+	two_units(f);
+	f->model.units[1].gsts = 1U << 31;
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_false(f->model.units[1].gsts & (1U << 31));
+	assert_int_equal(f->model.units[1].srtp_count, 1);
+	assert_int_equal(f->model.units[1].gcmd_writes, 2);	/* TE off, then SRTP */
+}
+
+static void test_vtd_one_bad_unit_leaves_the_other(void **state)
+{
+	struct fixture *f = *state;
+
+	two_units(f);
+	f->model.units[0].cap &= ~(0x1FULL << 8);	/* SAGAW: no 4-level tables */
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(log_count("no 4-level"), 1);
+	/* 00:02.0 sits behind the unusable unit, 00:03.0 behind the good one. */
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 2, 0)), -ENODEV);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+}
+
+static void test_vtd_assign_translates_guest_memory(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	uint64_t hpa;
+	const uint64_t *root, *ct;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_true(u1->gsts & (1U << 31));			/* TE on */
+	assert_false(f->model.units[0].gsts & (1U << 31));	/* the other unit untouched */
+	/* The context entry as the spec lays it out: DID = vm->id + 1, AW = 48 bits. */
+	root = pgt_test_p2v(&f->tmem, u1->rtaddr_latched);
+	assert_true(root[0] & 1U);
+	ct = pgt_test_p2v(&f->tmem, root[0] & ~0xFFFULL);
+	assert_int_equal(ct[BDF(0, 3, 0) * 2 + 1], (3U << 8) | 2U);
+	assert_true(ct[BDF(0, 3, 0) * 2] & 1U);
+	/* DMA sees the guest's memory as the EPT maps it. */
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x1234, true, &hpa), 0);
+	assert_int_equal(hpa, RAM_HPA + 0x1234);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x3FFFF8, false, &hpa), 0);
+	assert_int_equal(hpa, RAM_HPA + 0x3FFFF8);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), RO_GPA + 8, false, &hpa), 0);
+	assert_int_equal(hpa, RO_HPA + 8);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), RO_GPA, true, &hpa), VTM_FR_SL_WRITE);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), XO_GPA, false, &hpa), VTM_FR_SL_READ);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x400000, false, &hpa), VTM_FR_SL_READ);
+	/* Another device on the unit has no context entry: blocked. */
+	assert_int_equal(vtm_dma(u1, BDF(0, 4, 0), 0x1000, false, &hpa), VTM_FR_CTX_NP);
+	assert_int_equal(vtm_dma(u1, BDF(1, 0, 0), 0x1000, false, &hpa), VTM_FR_ROOT_NP);
+	/* Assigning again to the same VM is fine; to another VM it is not. */
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtd_assign_device(f->vm2, BDF(0, 3, 0)), -EBUSY);
+	assert_int_equal(u1->iotlb_dom_inval, 1);
+	assert_int_equal(u1->last_iotlb_did, 3);
+}
+
+static void test_vtd_unassign_blocks_dma_and_frees_domain(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	unsigned int live_before;
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	live_before = f->tmem.live;
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 5, 1)), 0);
+	/* Warm the model's context cache and IOTLB. */
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x2000, true, &hpa), 0);
+	assert_int_equal(vtd_unassign_device(f->vm2, BDF(0, 3, 0)), -ENOENT);
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+	/* Only an invalidation makes the unit forget the cached entry. */
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x2000, true, &hpa), VTM_FR_CTX_NP);
+	assert_int_equal(vtm_dma(u1, BDF(0, 5, 1), 0x2000, true, &hpa), 0);
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), -ENOENT);
+	/* Now free for the other VM. */
+	assert_int_equal(vtd_assign_device(f->vm2, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x2000, true, &hpa), 0);
+	vtd_release_vm(f->vm);
+	vtd_release_vm(f->vm2);
+	assert_int_equal(vtm_dma(u1, BDF(0, 5, 1), 0x2000, true, &hpa), VTM_FR_CTX_NP);
+	/* Domains freed; the context table for bus 0 stays with the unit. */
+	assert_int_equal(f->tmem.live, live_before + 1);
+}
+
+static void test_vtd_unmap_invalidates_iotlb(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x5000, false, &hpa), 0);
+	assert_int_equal(vtd_unmap(f->vm, 0x5000, 0x1000), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x5000, false, &hpa), VTM_FR_SL_READ);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x6000, false, &hpa), 0);
+	/* New memory of the VM becomes reachable by its devices. */
+	assert_int_equal(vtd_map(f->vm, 0x10000000, 0xB0000000, 0x1000, PGT_R | PGT_W), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x10000010, true, &hpa), 0);
+	assert_int_equal(hpa, 0xB0000010);
+	/* A VM without devices has no domain: nothing to do. */
+	assert_int_equal(vtd_map(f->vm2, 0x10000000, 0xB0000000, 0x1000, PGT_R), 0);
+}
+
+static void test_vtd_rmrr_identity_mapped_for_its_device(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 0x14, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 0x14, 0), 0x7C001008, true, &hpa), 0);
+	assert_int_equal(hpa, 0x7C001008);
+	assert_int_equal(vtm_dma(u1, BDF(0, 0x14, 0), 0x7C002000, true, &hpa), VTM_FR_SL_WRITE);
+}
+
+static void test_vtd_device_scope_selects_unit(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 2, 0)), 0);
+	assert_true(f->model.units[0].gsts & (1U << 31));
+	assert_false(f->model.units[1].gsts & (1U << 31));
+	assert_int_equal(vtm_dma(&f->model.units[0], BDF(0, 2, 0), 0x1000, false, &hpa), 0);
+	assert_int_equal(hpa, RAM_HPA + 0x1000);
+}
+
+static void test_vtd_report_faults_prints_and_clears(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_report_faults(), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 4, 2), 0x123456, true, &hpa), VTM_FR_CTX_NP);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), RO_GPA + 0x10, true, &hpa), VTM_FR_SL_WRITE);
+	assert_int_equal(vtd_report_faults(), 2);
+	assert_int_equal(log_count("00:04.2 write 0x123000, reason 0x2"), 1);
+	assert_int_equal(log_count("00:03.0 write 0x800000, reason 0x5"), 1);
+	assert_false(u1->fsts & 2U);			/* records cleared */
+	assert_int_equal(vtd_report_faults(), 0);
+	/* More faults than records: the overflow is reported and cleared. */
+	for (int i = 0; i < VTM_NFR + 2; i++)
+		vtm_dma(u1, BDF(0, 4, 0), 0x1000U * (unsigned int)i, false, &hpa);
+	assert_int_equal(vtd_report_faults(), VTM_NFR);
+	assert_int_equal(log_count("overflowed"), 1);
+	assert_false(u1->fsts & 1U);
+	assert_int_equal(log_count("00:04.0 read 0x3000, reason 0x2"), 1);
+}
+
+static void test_vtd_invalidation_refused_is_an_error(void **state)
+{
+	struct fixture *f = *state;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	f->model.units[1].refuse_inval = true;
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -EIO);
+	assert_int_equal(log_count("invalidation refused"), 1);
+	/* The entry was written: unassign still removes it (and the domain once flushed). */
+	f->model.units[1].refuse_inval = false;
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dmar_parses_units_scopes_and_rmrr),
+		cmocka_unit_test(test_dmar_rejects_structure_past_end),
+		cmocka_unit_test(test_dmar_rejects_zero_length_structure),
+		cmocka_unit_test(test_dmar_rejects_bad_device_scope),
+		cmocka_unit_test(test_dmar_rejects_too_many_units),
+		cmocka_unit_test(test_dmar_rejects_bad_checksum_and_no_unit),
+		cmocka_unit_test(test_dmar_random_tables_never_crash),
+		cmocka_unit_test_setup_teardown(test_vtd_no_dmar_warns_once_and_refuses, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_setup_installs_root_table_and_flushes, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_setup_times_out_on_unit_that_never_acks, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_setup_turns_off_translation_left_by_firmware, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_one_bad_unit_leaves_the_other, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_assign_translates_guest_memory, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_unassign_blocks_dma_and_frees_domain, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_unmap_invalidates_iotlb, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_rmrr_identity_mapped_for_its_device, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_device_scope_selects_unit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_report_faults_prints_and_clears, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_invalidation_refused_is_an_error, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
