@@ -155,6 +155,11 @@ static struct pci_vdev *ptdev(struct dmtest_vm *vm)
 	return pci_get_vdev(vm->ctx, 0, SLOT, 0);
 }
 
+static void cfg_write(struct dmtest_vm *vm, int reg, int size, uint32_t v)
+{
+	assert_int_equal(vmm_test_pcicfg(vm->ctx, ACRN_IOREQ_DIR_WRITE, 0, SLOT, 0, reg, size, &v), 0);
+}
+
 static uint32_t cfg_read(struct dmtest_vm *vm, int reg, int size)
 {
 	uint32_t v = 0;
@@ -345,7 +350,7 @@ static void test_mmio_bar_reaches_the_device_and_follows_relocation(void **state
 	assert_int_equal(w, 0xdeadbeef);
 	/* the guest moves the BAR: accesses follow */
 	w = 0xd0000000;
-	assert_int_equal(vmm_test_pcicfg(vm.ctx, ACRN_IOREQ_DIR_WRITE, 0, SLOT, 0, PCIR_BAR0 + 4, 4, &w), 0);
+	cfg_write(&vm, PCIR_BAR0 + 4, 4, w);
 	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_READ, 0xd0000200, 4, &v), 0);
 	assert_int_equal(v, 0xdeadbeef);
 	dmtest_vm_destroy(&vm);
@@ -362,13 +367,13 @@ static void test_command_bus_master_reaches_the_host(void **state)
 	assert_int_equal(cmd & PCIM_CMD_BUSMASTER, 0);
 	assert_int_equal(cmd & (PCIM_CMD_PORTEN | PCIM_CMD_MEMEN), PCIM_CMD_PORTEN | PCIM_CMD_MEMEN);
 	v = PCIM_CMD_PORTEN | PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTER | PCIM_CMD_INTXDIS;
-	assert_int_equal(vmm_test_pcicfg(vm.ctx, ACRN_IOREQ_DIR_WRITE, 0, SLOT, 0, PCIR_COMMAND, 2, &v), 0);
+	cfg_write(&vm, PCIR_COMMAND, 2, v);
 	assert_int_equal(get(DEV "/config", &cmd, 2, PCIR_COMMAND), 2);
 	assert_int_equal(cmd & (PCIM_CMD_BUSMASTER | PCIM_CMD_INTXDIS),
 			 PCIM_CMD_BUSMASTER | PCIM_CMD_INTXDIS);
 	/* the guest turning decoding off does not turn the host's off (BARs trap) */
 	v = 0;
-	assert_int_equal(vmm_test_pcicfg(vm.ctx, ACRN_IOREQ_DIR_WRITE, 0, SLOT, 0, PCIR_COMMAND, 2, &v), 0);
+	cfg_write(&vm, PCIR_COMMAND, 2, v);
 	assert_int_equal(get(DEV "/config", &cmd, 2, PCIR_COMMAND), 2);
 	assert_int_equal(cmd & (PCIM_CMD_BUSMASTER | PCIM_CMD_PORTEN), PCIM_CMD_PORTEN);
 	dmtest_vm_destroy(&vm);

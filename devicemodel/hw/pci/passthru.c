@@ -297,7 +297,9 @@ static int pt_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_
 		return pt_fail(dev, -EINVAL, "'%s' is not BUS/DEV/FUNC in hex (e.g. 0/4/0)",
 			       spec != NULL ? spec : "");
 	if (!unsafe && !iommu_present())
-		return pt_fail(dev, -EPERM, "%s", "no IOMMU (nothing in /sys/class/iommu): the device could DMA anywhere; add ',unsafe' to pass it through anyway");
+		return pt_fail(dev, -EPERM, "%s",
+			       "no IOMMU (nothing in /sys/class/iommu): the device could DMA "
+			       "anywhere; add ',unsafe' to pass it through anyway");
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
