@@ -123,6 +123,24 @@ static bool iommu_present(void)
 	return found;
 }
 
+#define NO_IOMMU_MSG	"no IOMMU (nothing in /sys/class/iommu): the device could DMA " \
+			"anywhere; add ',unsafe' to pass it through anyway"
+
+int passthru_precheck(const struct dm_config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->ndevs; i++) {
+		const struct dm_dev_config *dc = &cfg->devs[i];
+
+		if (dc->name == NULL || strcmp(dc->name, "passthru") != 0 ||
+		    dm_dev_has_flag(dc, "unsafe") || iommu_present())
+			continue;
+		dm_errf(err, errlen, "device passthru at %u:%u: %s", dc->slot, dc->func,
+			NO_IOMMU_MSG);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int pt_fail(struct pci_vdev *dev, int rc, const char *fmt, const char *arg)
 {
 	snprintf(dev->init_err, sizeof(dev->init_err), fmt, arg);
@@ -297,9 +315,7 @@ static int pt_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_
 		return pt_fail(dev, -EINVAL, "'%s' is not BUS/DEV/FUNC in hex (e.g. 0/4/0)",
 			       spec != NULL ? spec : "");
 	if (!unsafe && !iommu_present())
-		return pt_fail(dev, -EPERM, "%s",
-			       "no IOMMU (nothing in /sys/class/iommu): the device could DMA "
-			       "anywhere; add ',unsafe' to pass it through anyway");
+		return pt_fail(dev, -EPERM, "%s", NO_IOMMU_MSG);
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;

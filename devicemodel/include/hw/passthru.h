@@ -12,6 +12,17 @@
 #ifndef DM_HW_PASSTHRU_H
 #define DM_HW_PASSTHRU_H
 
+#include <stddef.h>
+
+struct dm_config;
+
+/**
+ * Refuse, before any VM exists, a passthru device without "unsafe" on a
+ * host without an IOMMU (so the refusal is acrn-dm's only output line).
+ * @return 0, or -EPERM with @p err filled
+ */
+int passthru_precheck(const struct dm_config *cfg, char *err, size_t errlen);
+
 /** Root of the sysfs tree used by passthru devices (default "/sys"). */
 extern const char *passthru_sysfs_root;
 
