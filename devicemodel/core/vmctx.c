@@ -16,6 +16,7 @@
 #include "io_dispatch.h"
 #include "ioreq.h"
 #include "pci_core.h"
+#include "hw/passthru.h"
 #include "vmctx.h"
 
 /* Create the VM in the hypervisor with a fresh, all-FREE request page. */
@@ -57,6 +58,9 @@ int vmctx_create(const struct dm_config *cfg, const struct vmm_ops *vmm, struct 
 	struct vmctx *ctx;
 	int rc;
 
+	rc = passthru_precheck(cfg, err, errlen);	/* before anything prints or is created */
+	if (rc != 0)
+		return rc;
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return -ENOMEM;

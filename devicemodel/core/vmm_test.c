@@ -220,6 +220,63 @@ static int vt_intr_monitor(struct vmctx *ctx, void *page)
 	return page != NULL ? 0 : -EINVAL;
 }
 
+/* Passthrough: kept as a set, as the hypervisor would; a second assignment
+ * of the same physical function or an unknown deassignment is refused. */
+static int vt_assign_pcidev(struct vmctx *ctx, const struct acrn_pcidev *dev)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	st->assigns++;
+	if (st->assign_ret != 0)
+		return st->assign_ret;
+	for (size_t i = 0; i < st->npcidev; i++)
+		if (st->pcidev[i].phys_bdf == dev->phys_bdf)
+			return -EBUSY;
+	if (st->npcidev >= VMM_TEST_PCIDEVS)
+		return -ENOSPC;
+	st->pcidev[st->npcidev++] = *dev;
+	return 0;
+}
+
+static int vt_deassign_pcidev(struct vmctx *ctx, const struct acrn_pcidev *dev)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	st->deassigns++;
+	for (size_t i = 0; i < st->npcidev; i++) {
+		if (st->pcidev[i].phys_bdf != dev->phys_bdf)
+			continue;
+		st->pcidev[i] = st->pcidev[--st->npcidev];
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static int vt_set_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *irq)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	st->ptirq_sets++;
+	if (st->nptirq >= VMM_TEST_PCIDEVS)
+		return -ENOSPC;
+	st->ptirq[st->nptirq++] = *irq;
+	return 0;
+}
+
+static int vt_reset_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *irq)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	st->ptirq_resets++;
+	for (size_t i = 0; i < st->nptirq; i++) {
+		if (memcmp(&st->ptirq[i], irq, sizeof(*irq)) != 0)
+			continue;
+		st->ptirq[i] = st->ptirq[--st->nptirq];
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const struct vmm_ops vmm_test_ops = {
 	.name = "vmm_test",
 	.open = vt_open,
@@ -240,6 +297,10 @@ const struct vmm_ops vmm_test_ops = {
 	.set_irqline = vt_set_irqline,
 	.inject_msi = vt_inject_msi,
 	.intr_monitor = vt_intr_monitor,
+	.assign_pcidev = vt_assign_pcidev,
+	.deassign_pcidev = vt_deassign_pcidev,
+	.set_ptdev_intr = vt_set_ptdev_intr,
+	.reset_ptdev_intr = vt_reset_ptdev_intr,
 };
 
 int vmm_test_post(struct vmctx *ctx, uint32_t vcpu, const struct acrn_io_request *req)

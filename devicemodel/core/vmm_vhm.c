@@ -155,6 +155,26 @@ static int vhm_intr_monitor(struct vmctx *ctx, void *page)
 	return vhm_ioctl(ctx, ACRN_IOCTL_VM_INTR_MONITOR, (unsigned long)page);
 }
 
+static int vhm_assign_pcidev(struct vmctx *ctx, const struct acrn_pcidev *dev)
+{
+	return vhm_ioctl(ctx, ACRN_IOCTL_ASSIGN_PCIDEV, (unsigned long)dev);
+}
+
+static int vhm_deassign_pcidev(struct vmctx *ctx, const struct acrn_pcidev *dev)
+{
+	return vhm_ioctl(ctx, ACRN_IOCTL_DEASSIGN_PCIDEV, (unsigned long)dev);
+}
+
+static int vhm_set_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *irq)
+{
+	return vhm_ioctl(ctx, ACRN_IOCTL_SET_PTDEV_INTR, (unsigned long)irq);
+}
+
+static int vhm_reset_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *irq)
+{
+	return vhm_ioctl(ctx, ACRN_IOCTL_RESET_PTDEV_INTR, (unsigned long)irq);
+}
+
 const struct vmm_ops vmm_vhm_ops = {
 	.name = "/dev/acrn_vhm or /dev/acrn_hsm",
 	.open = vhm_open,
@@ -175,4 +195,8 @@ const struct vmm_ops vmm_vhm_ops = {
 	.set_irqline = vhm_set_irqline,
 	.inject_msi = vhm_inject_msi,
 	.intr_monitor = vhm_intr_monitor,
+	.assign_pcidev = vhm_assign_pcidev,
+	.deassign_pcidev = vhm_deassign_pcidev,
+	.set_ptdev_intr = vhm_set_ptdev_intr,
+	.reset_ptdev_intr = vhm_reset_ptdev_intr,
 };

@@ -125,6 +125,7 @@ struct pci_vdev {
 	uint8_t bus, slot, func;
 	char name[DM_DEV_NAME_MAX + 1];
 	void *arg;			/**< the device's private state */
+	char init_err[160];		/**< vdev_init may explain its failure here (one line) */
 	pthread_mutex_t lock;		/**< guards interrupt state (MSI, MSI-X, INTx) */
 
 	uint8_t cfg[PCI_CFG_SIZE];

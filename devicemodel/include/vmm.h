@@ -53,6 +53,12 @@ struct vmm_ops {
 	int (*inject_msi)(struct vmctx *ctx, uint64_t addr, uint64_t data);
 	/** Interrupt storm monitor: @p page is one 4 KiB buffer. */
 	int (*intr_monitor)(struct vmctx *ctx, void *page);
+	/** Passthrough: give the physical PCI function @p dev to the VM / take it back. */
+	int (*assign_pcidev)(struct vmctx *ctx, const struct acrn_pcidev *dev);
+	int (*deassign_pcidev)(struct vmctx *ctx, const struct acrn_pcidev *dev);
+	/** Passthrough: forward a physical INTx pin to a virtual line / stop. */
+	int (*set_ptdev_intr)(struct vmctx *ctx, const struct acrn_ptdev_irq *irq);
+	int (*reset_ptdev_intr)(struct vmctx *ctx, const struct acrn_ptdev_irq *irq);
 };
 
 /** The real back-end (ioctls on /dev/acrn_vhm, falling back to /dev/acrn_hsm). */

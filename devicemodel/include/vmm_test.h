@@ -22,6 +22,7 @@ struct vmctx;
 #define VMM_TEST_GSIS		128	/**< lines tracked */
 #define VMM_TEST_MSIS		256	/**< MSIs recorded */
 #define VMM_TEST_MEMSEGS	8
+#define VMM_TEST_PCIDEVS	8
 
 /** Everything the fake records. */
 struct vmm_test_state {
@@ -38,6 +39,13 @@ struct vmm_test_state {
 	unsigned int notify_count[ACRN_IO_REQUEST_MAX];
 	bool client_created, client_destroyed;
 	unsigned int kicks;			/**< posted, not yet seen by attach */
+	/* Passthrough: what is assigned / forwarded now, and the call counts. */
+	size_t npcidev;
+	struct acrn_pcidev pcidev[VMM_TEST_PCIDEVS];
+	size_t nptirq;
+	struct acrn_ptdev_irq ptirq[VMM_TEST_PCIDEVS];
+	unsigned int assigns, deassigns, ptirq_sets, ptirq_resets;
+	int assign_ret;				/**< knob: != 0 makes assign_pcidev fail */
 };
 
 /** The fake back-end. */

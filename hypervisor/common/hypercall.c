@@ -12,6 +12,7 @@
 #include <arch/x86/vmx/vmx.h>
 #include <public/acrn_hypercall.h>
 #include <common/user_vm.h>
+#include <common/ptdev.h>
 #include <common/page_alloc.h>
 #include <lib/errno.h>
 
@@ -71,6 +72,18 @@ static int64_t hc_vm_management(struct vcpu *v, uint64_t id, uint64_t a0, uint64
 		break;
 	case HC_INJECT_MSI:
 		ret = hc_inject_msi(v, a0, a1);
+		break;
+	case HC_ASSIGN_PCIDEV:
+		ret = hc_assign_pcidev(v, a0, a1);	/* common/ptdev.c */
+		break;
+	case HC_DEASSIGN_PCIDEV:
+		ret = hc_deassign_pcidev(v, a0, a1);
+		break;
+	case HC_SET_PTDEV_INTR_INFO:
+		ret = hc_set_ptdev_intr_info(v, a0, a1);
+		break;
+	case HC_RESET_PTDEV_INTR_INFO:
+		ret = hc_reset_ptdev_intr_info(v, a0, a1);
 		break;
 	case HC_GET_HV_LOG:
 		ret = hc_get_hv_log(v, a0);	/* common/log_hc.c */

@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) "uos: " fmt
 #include <common/user_vm.h>
 #include <common/service_vm.h>
+#include <common/ptdev.h>
 #include <common/sched.h>
 #include <common/vm.h>
 #include <common/log.h>
@@ -405,6 +406,7 @@ static void uos_free(struct vm *vm)
 	struct uos *u = uos_of(vm);
 	uint8_t *msr_bitmap = vm->msr_bitmap;
 
+	ptdev_release_vm(vm);	/* its devices and pins go back first */
 	virq_vm_deinit(vm);
 	vm_destroy(vm);
 	if (msr_bitmap != NULL)

@@ -40,4 +40,11 @@ if [ ! -e /dev/acrn_vhm ] && [ ! -e /dev/acrn_hsm ]; then
 else
   echo "SKIP dm/main/test_main_without_vhm_exits_2 (a VHM device is present)"
 fi
+# passthru without an IOMMU: refused before the VM (or the VHM) is touched, one line, exit 2.
+if [ -z "$(ls -A /sys/class/iommu 2>/dev/null)" ]; then
+  check_main test_main_passthru_without_iommu_exits_2 2 \
+    "^acrn-dm: device passthru at 5:0: no IOMMU .*add ',unsafe'" -m 64M -s 5,passthru,0/2/0 vm
+else
+  echo "SKIP dm/main/test_main_passthru_without_iommu_exits_2 (this host has an IOMMU)"
+fi
 exit $status

@@ -568,8 +568,12 @@ static int pci_vdev_create(struct vmctx *ctx, const struct pci_vdev_ops *ops,
 	ctx->pci->dev[dev->slot][dev->func] = dev;
 	rc = ops->vdev_init != NULL ? ops->vdev_init(ctx, dev, dc) : 0;
 	if (rc != 0) {
-		dm_errf(err, errlen, "device %s at %u:%u failed to initialise: %s", dc->name,
-			dc->slot, dc->func, strerror(rc < 0 ? -rc : rc));
+		if (dev->init_err[0] != '\0')
+			dm_errf(err, errlen, "device %s at %u:%u: %s", dc->name, dc->slot,
+				dc->func, dev->init_err);
+		else
+			dm_errf(err, errlen, "device %s at %u:%u failed to initialise: %s", dc->name,
+				dc->slot, dc->func, strerror(rc < 0 ? -rc : rc));
 		ctx->pci->dev[dev->slot][dev->func] = NULL;
 		pci_vdev_free(ctx, dev, false);	/* a failed init cleans up after itself */
 		return rc < 0 ? rc : -EINVAL;

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * PCI passthrough bookkeeping (common/ptdev.h): the table of assigned PCI
+ * functions and the table of forwarded INTx pins.
+ *
+ * Rules enforced here, whatever the Service VM asks:
+ *  - only User VMs receive devices; a physical function belongs to at most
+ *    one VM at a time, and occupies one virtual slot of that VM;
+ *  - a device's INTx pin is forwarded only to the VM it is assigned to, a
+ *    physical pin to one virtual line, a virtual line from one physical pin;
+ *  - destroying a VM gives all its devices and pins back.
+ *
+ * INTx is level-triggered: when a forwarded physical pin fires, the VM's
+ * virtual line goes high and the physical pin stays masked; when the VM
+ * EOIs that line it goes low and the pin is unmasked, so a device that
+ * still asserts interrupts again (ptdev_intx_phys_irq / ptdev_intx_eoi).
+ *
+ * The tables are touched by the hypercalls (under user_vm_lock) and by the
+ * interrupt path of any pCPU, hence their own lock.
+ */
+#define pr_fmt(fmt) "ptdev: " fmt
+#include <common/ptdev.h>
+#include <common/vm.h>
+#include <common/log.h>
+#include <arch/x86/guest/virq.h>
+#include <arch/x86/spinlock.h>
+#include <public/acrn_common.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+
+struct ptdev {
+	bool used;
+	struct vm *vm;
+	uint16_t phys_bdf, virt_bdf;
+	uint8_t intr_line, intr_pin;
+	uint32_t bar[ACRN_HC_PCI_NUM_BARS];
+};
+
+struct ptdev_intx {
+	bool used;
+	bool asserted;		/* virtual line high, physical pin masked */
+	bool is_pic_pin;
+	struct vm *vm;
+	uint16_t phys_bdf, virt_bdf;
+	uint32_t virt_pin, phys_pin;
+};
+
+static struct ptdev devs[PTDEV_MAX];
+static struct ptdev_intx intxs[PTDEV_INTX_MAX];
+static spinlock_t ptdev_lock = SPINLOCK_INIT;
+
+#define BDF_BUS(b)	((uint32_t)(b) >> 8)
+#define BDF_DEV(b)	(((uint32_t)(b) >> 3) & 0x1FU)
+#define BDF_FN(b)	((uint32_t)(b) & 7U)
+
+/*
+ * THE place where an assignment reaches the IOMMU.  The VT-d driver
+ * (arch/x86/vtd.c, not merged yet) will provide vtd_present() and
+ * vtd_assign_device(vm, bdf); until then no DMA remapping exists and
+ * acrn-dm refuses DMA-capable passthrough unless told "unsafe".
+ * Called with ptdev_lock held; @assign false = give the device back to
+ * the Service VM's domain.
+ */
+static int iommu_attach(struct vm *vm, uint16_t bdf, bool assign)
+{
+	(void)vm;
+	(void)bdf;
+	(void)assign;
+	return 0;
+}
+
+/* The User VM @vmid, or NULL (never the Service VM or a test VM). */
+static struct vm *ptdev_vm(uint64_t vmid)
+{
+	struct vm *vm;
+
+	if (vmid >= MAX_VMS)
+		return NULL;
+	vm = vm_get((uint16_t)vmid);
+	return vm != NULL && vm->user_vm ? vm : NULL;
+}
+
+static struct ptdev *dev_by_phys(uint16_t phys_bdf)
+{
+	for (uint32_t i = 0; i < PTDEV_MAX; i++)
+		if (devs[i].used && devs[i].phys_bdf == phys_bdf)
+			return &devs[i];
+	return NULL;
+}
+
+static struct ptdev *dev_by_virt(const struct vm *vm, uint16_t virt_bdf)
+{
+	for (uint32_t i = 0; i < PTDEV_MAX; i++)
+		if (devs[i].used && devs[i].vm == vm && devs[i].virt_bdf == virt_bdf)
+			return &devs[i];
+	return NULL;
+}
+
+/* Drop mapping @x; a line left high is lowered (its pin is unmasked by
+ * whoever wires the physical path; it is no longer forwarded). */
+static void intx_drop(struct ptdev_intx *x)
+{
+	if (x->asserted)
+		(void)virq_set_irqline(x->vm, x->virt_pin, ACRN_HC_IRQLINE_SET_LOW);
+	memset(x, 0, sizeof(*x));
+}
+
+static void dev_drop(struct ptdev *d)
+{
+	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++)
+		if (intxs[i].used && intxs[i].vm == d->vm && intxs[i].phys_bdf == d->phys_bdf)
+			intx_drop(&intxs[i]);
+	(void)iommu_attach(d->vm, d->phys_bdf, false);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Checks shared by ASSIGN and DEASSIGN. */
+static int pcidev_check(const struct acrn_hc_pcidev *p)
+{
+	if ((p->type & ~ACRN_HC_PTDEV_QUIRK_ASSIGN) != 0)
+		return -EINVAL;
+	if (p->intr_pin > 4U)		/* 0 none, 1..4 INTA..INTD */
+		return -EINVAL;
+	/* acrn-dm has one virtual bus; 00:00.0 is its host bridge. */
+	if (BDF_BUS(p->virt_bdf) != 0 || BDF_DEV(p->virt_bdf) == 0)
+		return -EINVAL;
+	/* The physical host bridge is never given away. */
+	if (p->phys_bdf == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int64_t hc_assign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa)
+{
+	struct vm *vm = ptdev_vm(vmid);
+	struct acrn_hc_pcidev p;
+	struct ptdev *d = NULL;
+	int ret;
+
+	if (vm == NULL)
+		return -EINVAL;
+	if (vm_copy_from_gpa(caller->vm, &p, param_gpa, sizeof(p)) != 0)
+		return -EFAULT;
+	ret = pcidev_check(&p);
+	if (ret != 0)
+		return ret;
+
+	spin_lock(&ptdev_lock);
+	if (dev_by_phys(p.phys_bdf) != NULL || dev_by_virt(vm, p.virt_bdf) != NULL) {
+		ret = -EBUSY;	/* assigned already (here or elsewhere), or slot taken */
+		goto out;
+	}
+	for (uint32_t i = 0; i < PTDEV_MAX && d == NULL; i++)
+		if (!devs[i].used)
+			d = &devs[i];
+	if (d == NULL) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	ret = iommu_attach(vm, p.phys_bdf, true);
+	if (ret != 0)
+		goto out;
+	d->used = true;
+	d->vm = vm;
+	d->phys_bdf = p.phys_bdf;
+	d->virt_bdf = p.virt_bdf;
+	d->intr_line = p.intr_line;
+	d->intr_pin = p.intr_pin;
+	memcpy(d->bar, p.bar, sizeof(d->bar));
+	pr_info("VM %u: %02x:%02x.%u passed through as 00:%02x.%u", vm->id,
+		BDF_BUS(p.phys_bdf), BDF_DEV(p.phys_bdf), BDF_FN(p.phys_bdf),
+		BDF_DEV(p.virt_bdf), BDF_FN(p.virt_bdf));
+out:
+	spin_unlock(&ptdev_lock);
+	return ret;
+}
+
+int64_t hc_deassign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa)
+{
+	struct vm *vm = ptdev_vm(vmid);
+	struct acrn_hc_pcidev p;
+	struct ptdev *d;
+	int ret;
+
+	if (vm == NULL)
+		return -EINVAL;
+	if (vm_copy_from_gpa(caller->vm, &p, param_gpa, sizeof(p)) != 0)
+		return -EFAULT;
+	ret = pcidev_check(&p);
+	if (ret != 0)
+		return ret;
+
+	spin_lock(&ptdev_lock);
+	d = dev_by_phys(p.phys_bdf);
+	if (d == NULL || d->vm != vm || d->virt_bdf != p.virt_bdf) {
+		ret = -ENODEV;
+	} else {
+		pr_info("VM %u: %02x:%02x.%u given back", vm->id, BDF_BUS(p.phys_bdf),
+			BDF_DEV(p.phys_bdf), BDF_FN(p.phys_bdf));
+		dev_drop(d);
+	}
+	spin_unlock(&ptdev_lock);
+	return ret;
+}
+
+static int intx_check(struct vm *vm, const struct acrn_hc_ptdev_irq *q)
+{
+	struct ptdev *d;
+
+	if (q->type == ACRN_HC_PTDEV_IRQ_MSI || q->type == ACRN_HC_PTDEV_IRQ_MSIX)
+		return -ENOTSUP;	/* MSI remapping is not implemented */
+	if (q->type != ACRN_HC_PTDEV_IRQ_INTX || q->intx.is_pic_pin > 1U)
+		return -EINVAL;
+	if (q->intx.virt_pin >= (q->intx.is_pic_pin != 0U ? PTDEV_PIC_PINS : PTDEV_VIOAPIC_PINS))
+		return -EINVAL;
+	if (q->intx.phys_pin >= PTDEV_PHYS_PINS)
+		return -EINVAL;
+	d = dev_by_phys(q->phys_bdf);
+	if (d == NULL || d->vm != vm || d->virt_bdf != q->virt_bdf)
+		return -ENODEV;		/* not this VM's device */
+	return 0;
+}
+
+int64_t hc_set_ptdev_intr_info(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa)
+{
+	struct vm *vm = ptdev_vm(vmid);
+	struct acrn_hc_ptdev_irq q;
+	struct ptdev_intx *x = NULL;
+	int ret;
+
+	if (vm == NULL)
+		return -EINVAL;
+	if (vm_copy_from_gpa(caller->vm, &q, param_gpa, sizeof(q)) != 0)
+		return -EFAULT;
+	spin_lock(&ptdev_lock);
+	ret = intx_check(vm, &q);
+	if (ret != 0)
+		goto out;
+	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++) {
+		struct ptdev_intx *o = &intxs[i];
+
+		if (!o->used) {
+			if (x == NULL)
+				x = o;
+			continue;
+		}
+		/* One physical pin feeds one line; one line is fed by one pin;
+		 * a device has one INTx pin. */
+		if (o->phys_pin == q.intx.phys_pin ||
+		    (o->vm == vm && o->virt_pin == q.intx.virt_pin) ||
+		    (o->vm == vm && o->phys_bdf == q.phys_bdf)) {
+			ret = -EBUSY;
+			goto out;
+		}
+	}
+	if (x == NULL) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	x->used = true;
+	x->asserted = false;
+	x->is_pic_pin = q.intx.is_pic_pin != 0U;
+	x->vm = vm;
+	x->phys_bdf = q.phys_bdf;
+	x->virt_bdf = q.virt_bdf;
+	x->virt_pin = q.intx.virt_pin;
+	x->phys_pin = q.intx.phys_pin;
+	pr_info("VM %u: physical pin %u -> virtual %s line %u", vm->id, x->phys_pin,
+		x->is_pic_pin ? "PIC" : "IOAPIC", x->virt_pin);
+out:
+	spin_unlock(&ptdev_lock);
+	return ret;
+}
+
+int64_t hc_reset_ptdev_intr_info(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa)
+{
+	struct vm *vm = ptdev_vm(vmid);
+	struct acrn_hc_ptdev_irq q;
+	int ret;
+
+	if (vm == NULL)
+		return -EINVAL;
+	if (vm_copy_from_gpa(caller->vm, &q, param_gpa, sizeof(q)) != 0)
+		return -EFAULT;
+	spin_lock(&ptdev_lock);
+	ret = intx_check(vm, &q);
+	if (ret == 0) {
+		ret = -ENOENT;
+		for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++) {
+			struct ptdev_intx *x = &intxs[i];
+
+			if (x->used && x->vm == vm && x->phys_bdf == q.phys_bdf &&
+			    x->phys_pin == q.intx.phys_pin && x->virt_pin == q.intx.virt_pin &&
+			    x->is_pic_pin == (q.intx.is_pic_pin != 0U)) {
+				intx_drop(x);
+				ret = 0;
+				break;
+			}
+		}
+	}
+	spin_unlock(&ptdev_lock);
+	return ret;
+}
+
+void ptdev_release_vm(struct vm *vm)
+{
+	spin_lock(&ptdev_lock);
+	for (uint32_t i = 0; i < PTDEV_MAX; i++)
+		if (devs[i].used && devs[i].vm == vm)
+			dev_drop(&devs[i]);
+	/* Mappings whose device went first (cannot happen, but never leave a
+	 * pointer to a freed VM behind). */
+	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++)
+		if (intxs[i].used && intxs[i].vm == vm)
+			memset(&intxs[i], 0, sizeof(intxs[i]));
+	spin_unlock(&ptdev_lock);
+}
+
+struct vm *ptdev_owner(uint16_t bdf)
+{
+	struct ptdev *d;
+	struct vm *vm;
+
+	spin_lock(&ptdev_lock);
+	d = dev_by_phys(bdf);
+	vm = d != NULL ? d->vm : NULL;
+	spin_unlock(&ptdev_lock);
+	return vm;
+}
+
+bool ptdev_intx_phys_irq(uint32_t phys_pin)
+{
+	bool ours = false;
+
+	spin_lock(&ptdev_lock);
+	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++) {
+		struct ptdev_intx *x = &intxs[i];
+
+		if (!x->used || x->phys_pin != phys_pin)
+			continue;
+		ours = true;
+		if (!x->asserted) {
+			x->asserted = true;
+			(void)virq_set_irqline(x->vm, x->virt_pin, ACRN_HC_IRQLINE_SET_HIGH);
+		}
+		break;
+	}
+	spin_unlock(&ptdev_lock);
+	return ours;
+}
+
+int ptdev_intx_eoi(struct vm *vm, uint32_t virt_pin)
+{
+	int pin = -1;
+
+	spin_lock(&ptdev_lock);
+	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++) {
+		struct ptdev_intx *x = &intxs[i];
+
+		if (!x->used || x->vm != vm || x->virt_pin != virt_pin || !x->asserted)
+			continue;
+		x->asserted = false;
+		(void)virq_set_irqline(vm, virt_pin, ACRN_HC_IRQLINE_SET_LOW);
+		pin = (int)x->phys_pin;
+		break;
+	}
+	spin_unlock(&ptdev_lock);
+	return pin;
+}
+
+bool ptdev_intx_phys_masked(uint32_t phys_pin)
+{
+	bool masked = false;
+
+	spin_lock(&ptdev_lock);
+	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++)
+		if (intxs[i].used && intxs[i].phys_pin == phys_pin)
+			masked = intxs[i].asserted;
+	spin_unlock(&ptdev_lock);
+	return masked;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file ptdev.h
+ * PCI passthrough: which physical PCI function is assigned to which User VM
+ * (HC_ASSIGN/DEASSIGN_PCIDEV) and which physical IOAPIC pin of such a
+ * device is forwarded to which virtual IOAPIC line of that VM
+ * (HC_SET/RESET_PTDEV_INTR_INFO).
+ *
+ * The hc_* functions follow the conventions of user_vm.h: the caller is a
+ * Service VM vCPU holding user_vm_lock(), pointer arguments are Service VM
+ * GPAs copied once, every field is validated, the result is 0 or -errno.
+ *
+ * BARs: MMIO BARs are not mapped by the hypervisor yet and PIO BARs stay
+ * trapped (the User VM's I/O exits are forwarded to acrn-dm, which reaches
+ * the device through sysfs); see doc/passthrough.md.
+ */
+#ifndef COMMON_PTDEV_H
+#define COMMON_PTDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+/** Passthrough devices in the whole system. */
+#define PTDEV_MAX		16U
+/** INTx mappings in the whole system (one per device is the norm). */
+#define PTDEV_INTX_MAX		16U
+/** Virtual IOAPIC lines of a User VM (vioapic.c has 24 pins). */
+#define PTDEV_VIOAPIC_PINS	24U
+/** Physical IOAPIC pins accepted (the first IOAPIC's 24 pins). */
+#define PTDEV_PHYS_PINS		24U
+/** Virtual PIC lines (is_pic_pin). */
+#define PTDEV_PIC_PINS		16U
+
+int64_t hc_assign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
+int64_t hc_deassign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
+int64_t hc_set_ptdev_intr_info(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
+int64_t hc_reset_ptdev_intr_info(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
+
+/** Drop every assignment and mapping of @p vm (it is being destroyed). */
+void ptdev_release_vm(struct vm *vm);
+
+/** The VM physical BDF @p bdf is assigned to, or NULL. */
+struct vm *ptdev_owner(uint16_t bdf);
+
+/**
+ * The physical IOAPIC pin @p phys_pin fired (level-triggered): if a User VM
+ * owns it, its virtual line goes high and the physical pin is to be masked
+ * until that VM's EOI.  Returns true when the interrupt was a passthrough
+ * one (consumed), false when it belongs to the Service VM.
+ */
+bool ptdev_intx_phys_irq(uint32_t phys_pin);
+
+/**
+ * @p vm EOIed its virtual line @p virt_pin: deassert it and return the
+ * physical pin to unmask, or -1 when no passthrough pin was waiting.
+ */
+int ptdev_intx_eoi(struct vm *vm, uint32_t virt_pin);
+
+/** Is physical pin @p phys_pin masked while its User VM handles it? (tests, shell) */
+bool ptdev_intx_phys_masked(uint32_t phys_pin);
+
+#endif /* COMMON_PTDEV_H */

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * -s N,passthru,B/D/F against a fake sysfs tree (passthru_sysfs_root): a
+ * NE2000-like function 00:04.0 with an I/O BAR, a memory BAR and INTA# on
+ * IOAPIC pin 11, bound to a driver "ne2k-pci".  Regular files stand in for
+ * config, resourceN, reset and the driver's bind/unbind, so every effect on
+ * the "host" can be read back.  The VMM is the fake back-end, which records
+ * the assign and INTx hypercalls.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dmtest.h"
+#include "hw/passthru.h"
+#include "pci_core.h"
+
+#define SLOT		5
+#define PHYS_BDF	0x20		/* 00:04.0 */
+#define IO_SIZE		32
+#define MEM_SIZE	4096
+
+static char root[64];
+static char devdir[256];
+
+static void put(const char *rel, const void *data, size_t len)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static size_t get(const char *rel, void *buf, size_t len, off_t off)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, buf, len, off);
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* The content of a small text file, "" if absent or empty. */
+static const char *text(const char *rel)
+{
+	static char buf[128];
+	size_t n = get(rel, buf, sizeof(buf) - 1, 0);
+
+	buf[n] = '\0';
+	return buf;
+}
+
+static void mk(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(mkdir(path, 0700), 0);
+}
+
+#define DEV "bus/pci/devices/0000:00:04.0"
+
+static int setup(void **state)
+{
+	uint8_t cfg[256] = { 0 };
+	uint8_t io[IO_SIZE], mem[MEM_SIZE];
+	char res[1024] = "";
+	char path[512];
+
+	strcpy(root, "/tmp/dm-passthru-XXXXXX");
+	if (mkdtemp(root) == NULL)
+		return -1;
+	mk("bus"); mk("bus/pci"); mk("bus/pci/devices"); mk("bus/pci/drivers");
+	mk("bus/pci/drivers/ne2k-pci"); mk(DEV); mk("class"); mk("class/iommu");
+	put("bus/pci/drivers/ne2k-pci/bind", "", 0);
+	put("bus/pci/drivers/ne2k-pci/unbind", "", 0);
+	snprintf(path, sizeof(path), "%s/" DEV "/driver", root);
+	assert_int_equal(symlink("../../drivers/ne2k-pci", path), 0);
+
+	cfg[0] = 0xec; cfg[1] = 0x10; cfg[2] = 0x29; cfg[3] = 0x80;	/* 10ec:8029 */
+	cfg[4] = 0x03;							/* IO+MEM */
+	cfg[6] = 0x10;							/* cap list */
+	cfg[8] = 0x07; cfg[0x0a] = 0x00; cfg[0x0b] = 0x02;		/* ethernet */
+	cfg[0x10] = 0x01; cfg[0x11] = 0xc1;				/* I/O 0xc100 */
+	cfg[0x14] = 0x00; cfg[0x16] = 0xbf; cfg[0x17] = 0xfe;		/* mem 0xfebf0000 */
+	cfg[0x2c] = 0xf4; cfg[0x2d] = 0x1a; cfg[0x2e] = 0x00; cfg[0x2f] = 0x11;
+	cfg[0x34] = 0x40; cfg[0x40] = PCIY_MSI;				/* an MSI cap */
+	cfg[0x3c] = 11; cfg[0x3d] = 1;
+	put(DEV "/config", cfg, sizeof(cfg));
+	snprintf(res, sizeof(res),
+		 "0x000000000000c100 0x000000000000c11f 0x0000000000040101\n"
+		 "0x00000000febf0000 0x00000000febf0fff 0x0000000000040200\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+	put(DEV "/resource", res, strlen(res));
+	for (int i = 0; i < IO_SIZE; i++)
+		io[i] = (uint8_t)(0x40 + i);
+	for (int i = 0; i < MEM_SIZE; i++)
+		mem[i] = (uint8_t)i;
+	put(DEV "/resource0", io, sizeof(io));
+	put(DEV "/resource1", mem, sizeof(mem));
+	put(DEV "/irq", "11\n", 3);
+	put(DEV "/reset", "", 0);
+	put("class/iommu/dmar0", "", 0);
+	snprintf(devdir, sizeof(devdir), "%s/" DEV, root);
+	passthru_sysfs_root = root;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	passthru_sysfs_root = "/sys";
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void no_iommu(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/class/iommu/dmar0", root);
+	assert_int_equal(unlink(path), 0);
+}
+
+static int create(struct dmtest_vm *vm, const char *spec)
+{
+	return dmtest_vm_create(vm, "-m", "64M", "-s", spec, "vm", NULL);
+}
+
+static struct pci_vdev *ptdev(struct dmtest_vm *vm)
+{
+	return pci_get_vdev(vm->ctx, 0, SLOT, 0);
+}
+
+static void cfg_write(struct dmtest_vm *vm, int reg, int size, uint32_t v)
+{
+	assert_int_equal(vmm_test_pcicfg(vm->ctx, ACRN_IOREQ_DIR_WRITE, 0, SLOT, 0, reg, size, &v), 0);
+}
+
+static uint32_t cfg_read(struct dmtest_vm *vm, int reg, int size)
+{
+	uint32_t v = 0;
+
+	assert_int_equal(vmm_test_pcicfg(vm->ctx, ACRN_IOREQ_DIR_READ, 0, SLOT, 0, reg, size, &v), 0);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_refused_without_iommu_unless_unsafe(void **state)
+{
+	struct dmtest_vm vm;
+
+	no_iommu();
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), -EPERM);
+	assert_null(vm.ctx);			/* refused before any VM exists */
+	assert_non_null(strstr(vm.err, "device passthru at 5:0: no IOMMU"));
+	assert_non_null(strstr(vm.err, "unsafe"));
+	assert_null(strchr(vm.err, '\n'));
+	assert_string_equal(text("bus/pci/drivers/ne2k-pci/unbind"), "");	/* untouched */
+	dm_config_free(&vm.cfg);
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0,unsafe"), 0);
+	assert_non_null(ptdev(&vm));
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_iommu_present_needs_no_unsafe(void **state)
+{
+	struct dmtest_vm vm;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	assert_int_equal(vmm_test_get(vm.ctx)->npcidev, 1);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_bad_bdf_and_missing_device_are_one_line_errors(void **state)
+{
+	static const char *const bad[] = {
+		"5,passthru", "5,passthru,0/4", "5,passthru,0/20/0", "5,passthru,0/4/8",
+		"5,passthru,100/4/0", "5,passthru,0/4/0/0", "5,passthru,x/4/0", "5,passthru,0/-4/0",
+	};
+	struct dmtest_vm vm;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(create(&vm, bad[i]), -EINVAL);
+		assert_non_null(strstr(vm.err, "BUS/DEV/FUNC"));
+		dm_config_free(&vm.cfg);
+	}
+	assert_int_equal(create(&vm, "5,passthru,0/5/0"), -ENODEV);
+	assert_non_null(strstr(vm.err, "no PCI device 0000:00:05.0"));
+	dm_config_free(&vm.cfg);
+}
+
+static void test_config_space_is_virtualized(void **state)
+{
+	struct dmtest_vm vm;
+	struct pci_vdev *d;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	d = ptdev(&vm);
+	assert_int_equal(cfg_read(&vm, PCIR_VENDOR, 2), 0x10ec);
+	assert_int_equal(cfg_read(&vm, PCIR_DEVICE, 2), 0x8029);
+	assert_int_equal(cfg_read(&vm, PCIR_REVID, 1), 0x07);
+	assert_int_equal(cfg_read(&vm, PCIR_CLASS, 1), 0x02);
+	assert_int_equal(cfg_read(&vm, PCIR_SUBVEND, 2), 0x1af4);
+	assert_int_equal(cfg_read(&vm, PCIR_SUBDEV, 2), 0x1100);
+	/* capabilities (the MSI one) hidden */
+	assert_int_equal(cfg_read(&vm, PCIR_CAP_PTR, 1), 0);
+	assert_int_equal(cfg_read(&vm, PCIR_STATUS, 2) & PCIM_STATUS_CAPPRESENT, 0);
+	/* BARs of the same kinds and sizes, placed by the core, not the host's */
+	assert_int_equal(d->bar[0].type, PCI_BAR_IO);
+	assert_int_equal(d->bar[0].size, IO_SIZE);
+	assert_int_equal(d->bar[1].type, PCI_BAR_MEM32);
+	assert_int_equal(d->bar[1].size, MEM_SIZE);
+	assert_int_not_equal(d->bar[0].addr, 0xc100);
+	assert_int_equal(cfg_read(&vm, PCIR_BAR0, 4) & ~3U, d->bar[0].addr);
+	assert_int_equal(d->bar[2].type, PCI_BAR_NONE);
+	/* INTA# on a guest line */
+	assert_int_equal(cfg_read(&vm, PCIR_INTPIN, 1), 1);
+	assert_int_equal(cfg_read(&vm, PCIR_INTLINE, 1), d->lintr.gsi);
+	/* BAR sizing as a guest does it */
+	{
+		uint32_t v = 0xffffffff;
+
+		assert_int_equal(vmm_test_pcicfg(vm.ctx, ACRN_IOREQ_DIR_WRITE, 0, SLOT, 0,
+						 PCIR_BAR0 + 4, 4, &v), 0);
+		assert_int_equal(cfg_read(&vm, PCIR_BAR0 + 4, 4) & ~0xfU, (uint32_t)-MEM_SIZE);
+	}
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_hypercalls_name_the_device_and_its_pin(void **state)
+{
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+	struct pci_vdev *d;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	st = vmm_test_get(vm.ctx);
+	d = ptdev(&vm);
+	assert_int_equal(st->npcidev, 1);
+	assert_int_equal(st->pcidev[0].phys_bdf, PHYS_BDF);
+	assert_int_equal(st->pcidev[0].virt_bdf, SLOT << 3);
+	assert_int_equal(st->pcidev[0].intr_pin, 1);
+	assert_int_equal(st->pcidev[0].intr_line, d->lintr.gsi);
+	assert_int_equal(st->pcidev[0].bar[0], 0xc101);
+	assert_int_equal(st->pcidev[0].bar[1], 0xfebf0000);
+	assert_int_equal(st->nptirq, 1);
+	assert_int_equal(st->ptirq[0].type, ACRN_PTDEV_IRQ_INTX);
+	assert_int_equal(st->ptirq[0].phys_bdf, PHYS_BDF);
+	assert_int_equal(st->ptirq[0].virt_bdf, SLOT << 3);
+	assert_int_equal(st->ptirq[0].intx.phys_pin, 11);
+	assert_int_equal(st->ptirq[0].intx.virt_pin, d->lintr.gsi);
+	assert_int_equal(st->ptirq[0].intx.is_pic_pin, 0);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_host_driver_unbound_device_reset_then_given_back(void **state)
+{
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	st = vmm_test_get(vm.ctx);
+	assert_string_equal(text("bus/pci/drivers/ne2k-pci/unbind"), "0000:00:04.0");
+	assert_string_equal(text(DEV "/reset"), "1");
+	assert_string_equal(text("bus/pci/drivers/ne2k-pci/bind"), "");
+	put(DEV "/reset", "", 0);
+	pci_deinit(vm.ctx);			/* what stopping the VM does first */
+	assert_int_equal(st->npcidev, 0);
+	assert_int_equal(st->deassigns, 1);
+	assert_int_equal(st->nptirq, 0);
+	assert_int_equal(st->ptirq_resets, 1);
+	assert_string_equal(text(DEV "/reset"), "1");
+	assert_string_equal(text("bus/pci/drivers/ne2k-pci/bind"), "0000:00:04.0");
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_assign_refused_is_one_line_and_gives_the_device_back(void **state)
+{
+	struct dmtest_vm vm;
+
+	/* The same function twice: the (fake) hypervisor refuses the second. */
+	assert_int_not_equal(dmtest_vm_create(&vm, "-m", "64M", "-s", "5,passthru,0/4/0",
+					      "-s", "6,passthru,0/4/0", "vm", NULL), 0);
+	assert_non_null(strstr(vm.err, "refused to assign 0000:00:04.0"));
+	assert_null(strchr(vm.err, '\n'));
+	assert_string_equal(text("bus/pci/drivers/ne2k-pci/bind"), "0000:00:04.0");
+	dm_config_free(&vm.cfg);
+}
+
+static void test_pio_bar_reaches_the_device(void **state)
+{
+	struct dmtest_vm vm;
+	uint64_t port, v = 0;
+	uint8_t b;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	port = ptdev(&vm)->bar[0].addr;
+	assert_int_equal(vmm_test_pio(vm.ctx, ACRN_IOREQ_DIR_READ, port + 5, 1, &v), 0);
+	assert_int_equal(v, 0x45);
+	assert_int_equal(vmm_test_pio(vm.ctx, ACRN_IOREQ_DIR_READ, port + 0x10, 2, &v), 0);
+	assert_int_equal(v, 0x5150);
+	v = 0xa5;
+	assert_int_equal(vmm_test_pio(vm.ctx, ACRN_IOREQ_DIR_WRITE, port + 7, 1, &v), 0);
+	assert_int_equal(get(DEV "/resource0", &b, 1, 7), 1);
+	assert_int_equal(b, 0xa5);
+	/* the host's own port is not the guest's */
+	assert_int_equal(vmm_test_pio(vm.ctx, ACRN_IOREQ_DIR_READ, 0xc105, 1, &v), 0);
+	assert_int_not_equal(v, 0x45);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_mmio_bar_reaches_the_device_and_follows_relocation(void **state)
+{
+	struct dmtest_vm vm;
+	uint64_t addr, v = 0;
+	uint32_t w;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	addr = ptdev(&vm)->bar[1].addr;
+	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_READ, addr + 0x104, 4, &v), 0);
+	assert_int_equal(v, 0x07060504);
+	v = 0xdeadbeef;
+	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_WRITE, addr + 0x200, 4, &v), 0);
+	assert_int_equal(get(DEV "/resource1", &w, 4, 0x200), 4);
+	assert_int_equal(w, 0xdeadbeef);
+	/* the guest moves the BAR: accesses follow */
+	w = 0xd0000000;
+	cfg_write(&vm, PCIR_BAR0 + 4, 4, w);
+	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_READ, 0xd0000200, 4, &v), 0);
+	assert_int_equal(v, 0xdeadbeef);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_command_bus_master_reaches_the_host(void **state)
+{
+	struct dmtest_vm vm;
+	uint32_t v;
+	uint16_t cmd = 0;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	assert_int_equal(get(DEV "/config", &cmd, 2, PCIR_COMMAND), 2);
+	assert_int_equal(cmd & PCIM_CMD_BUSMASTER, 0);
+	assert_int_equal(cmd & (PCIM_CMD_PORTEN | PCIM_CMD_MEMEN), PCIM_CMD_PORTEN | PCIM_CMD_MEMEN);
+	v = PCIM_CMD_PORTEN | PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTER | PCIM_CMD_INTXDIS;
+	cfg_write(&vm, PCIR_COMMAND, 2, v);
+	assert_int_equal(get(DEV "/config", &cmd, 2, PCIR_COMMAND), 2);
+	assert_int_equal(cmd & (PCIM_CMD_BUSMASTER | PCIM_CMD_INTXDIS),
+			 PCIM_CMD_BUSMASTER | PCIM_CMD_INTXDIS);
+	/* the guest turning decoding off does not turn the host's off (BARs trap) */
+	v = 0;
+	cfg_write(&vm, PCIR_COMMAND, 2, v);
+	assert_int_equal(get(DEV "/config", &cmd, 2, PCIR_COMMAND), 2);
+	assert_int_equal(cmd & (PCIM_CMD_BUSMASTER | PCIM_CMD_PORTEN), PCIM_CMD_PORTEN);
+	dmtest_vm_destroy(&vm);
+	/* and the host gets its own command register back */
+	assert_int_equal(get(DEV "/config", &cmd, 2, PCIR_COMMAND), 2);
+	assert_int_equal(cmd, 0x03);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_refused_without_iommu_unless_unsafe),
+		T(test_iommu_present_needs_no_unsafe),
+		T(test_bad_bdf_and_missing_device_are_one_line_errors),
+		T(test_config_space_is_virtualized),
+		T(test_hypercalls_name_the_device_and_its_pin),
+		T(test_host_driver_unbound_device_reset_then_given_back),
+		T(test_assign_refused_is_one_line_and_gives_the_device_back),
+		T(test_pio_bar_reaches_the_device),
+		T(test_mmio_bar_reaches_the_device_and_follows_relocation),
+		T(test_command_bus_master_reaches_the_host),
+	};
+
+	return cmocka_run_group_tests_name("passthru", tests, NULL, NULL);
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fuzz the passthrough hypercalls (hypervisor/common/ptdev.c) as a hostile
+ * Service VM would make them, between HC_CREATE_VM / HC_DESTROY_VM, physical
+ * interrupts and EOIs.  A shadow model of who owns what is kept alongside:
+ *  - every result is 0 or one of the documented errnos;
+ *  - a physical function has at most one owner, always a live User VM, and
+ *    it is the one the shadow says (assign succeeded, not yet released),
+ *    checked for every BDF the input named;
+ *  - a virtual line is raised only for a pin mapped to that VM, never twice
+ *    without an EOI in between, and lowered at EOI;
+ *  - after every VM is destroyed nothing is owned and no pin is forwarded.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_hv.h"
+
+#include <common/ptdev.h>
+#include <common/user_vm.h>
+#include <common/vm.h>
+#include <common/sched.h>
+#include <public/acrn_common.h>
+#include <lib/errno.h>
+
+#define OFF_PARAM	0x0000UL
+#define OFF_DEV		0x0800UL
+#define OFF_IRQ		0x0C00UL
+
+struct input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t take8(struct input *in)
+{
+	uint8_t v = 0;
+
+	if (in->n > 0) {
+		v = *in->p++;
+		in->n--;
+	}
+	return v;
+}
+
+static uint64_t take64(struct input *in)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | take8(in);
+	return v;
+}
+
+/* BDFs from a small set most of the time, so collisions happen. */
+static uint16_t take_bdf(struct input *in)
+{
+	uint8_t b = take8(in);
+
+	return (b & 0x80) ? (uint16_t)(take8(in) << 8 | take8(in)) : (uint16_t)((b & 7) << 3);
+}
+
+static uint32_t take_pin(struct input *in)
+{
+	uint8_t b = take8(in);
+
+	return (b & 0x80) ? (uint32_t)take64(in) : (uint32_t)(b % 26);
+}
+
+/* Shadow: owner VM id (0 = none) per physical BDF; the BDFs ever named. */
+static uint16_t owner[65536];
+static uint16_t touched[256];
+static unsigned ntouched;
+
+static void touch(uint16_t bdf)
+{
+	for (unsigned i = 0; i < ntouched; i++)
+		if (touched[i] == bdf)
+			return;
+	if (ntouched < 256)
+		touched[ntouched++] = bdf;
+}
+
+static void check(const char *what, int64_t r)
+{
+	switch (r) {
+	case 0: case -EINVAL: case -EFAULT: case -EBUSY: case -ENODEV: case -ENOSPC:
+	case -ENOENT: case -ENOTSUP: case -ENOMEM: case -ETIMEDOUT:
+		return;
+	default:
+		fprintf(stderr, "%s returned %ld\n", what, (long)r);
+		abort();
+	}
+}
+
+static void check_owners(void)
+{
+	for (unsigned i = 0; i < ntouched; i++) {
+		uint16_t bdf = touched[i];
+		struct vm *vm = ptdev_owner(bdf);
+
+		if (vm == NULL ? owner[bdf] != 0 : (vm != vm_get(owner[bdf]) || !vm->user_vm)) {
+			fprintf(stderr, "%04x owned by %p, shadow says VM %u\n", bdf, (void *)vm,
+				owner[bdf]);
+			abort();
+		}
+	}
+}
+
+static void step(struct input *in)
+{
+	uint8_t op = take8(in);
+	uint64_t vmid = take8(in);
+	struct acrn_hc_pcidev *d = fake_sos_ptr(OFF_DEV);
+	struct acrn_hc_ptdev_irq *q = fake_sos_ptr(OFF_IRQ);
+	uint64_t gpa;
+	int64_t r;
+
+	vmid = vmid >= 0xF0 ? take64(in) : vmid % (MAX_VMS + 1);
+	gpa = (op & 0x80) ? take64(in) : 0;
+	switch (op % 8) {
+	case 0: {
+		struct acrn_hc_vm_creation *cv = fake_sos_ptr(OFF_PARAM);
+
+		memset(cv, 0, sizeof(*cv));
+		cv->vcpu_num = 1;
+		check("create", hc_create_vm(fake.caller, fake_sos_gpa(OFF_PARAM)));
+		break;
+	}
+	case 1: {
+		struct vm *vm = vmid < MAX_VMS ? vm_get((uint16_t)vmid) : NULL;
+
+		r = hc_destroy_vm(fake.caller, vmid);
+		check("destroy", r);
+		if (r == 0 && vm != NULL)
+			for (unsigned i = 0; i < ntouched; i++)
+				if (owner[touched[i]] == vmid)
+					owner[touched[i]] = 0;
+		break;
+	}
+	case 2:
+	case 3:
+		memset(d, 0, sizeof(*d));
+		d->type = (op & 0x40) ? (uint32_t)take64(in) : 0;
+		d->phys_bdf = take_bdf(in);
+		d->virt_bdf = take_bdf(in);
+		d->intr_pin = take8(in) % 6;
+		d->intr_line = take8(in);
+		touch(d->phys_bdf);
+		if (op % 8 == 2) {
+			r = hc_assign_pcidev(fake.caller, vmid, gpa ? gpa : fake_sos_gpa(OFF_DEV));
+			check("assign", r);
+			if (r == 0) {
+				if (owner[d->phys_bdf] != 0)
+					abort();	/* assigned twice */
+				owner[d->phys_bdf] = (uint16_t)vmid;
+			}
+		} else {
+			r = hc_deassign_pcidev(fake.caller, vmid, gpa ? gpa : fake_sos_gpa(OFF_DEV));
+			check("deassign", r);
+			if (r == 0) {
+				if (owner[d->phys_bdf] != vmid)
+					abort();	/* took another VM's device */
+				owner[d->phys_bdf] = 0;
+			}
+		}
+		break;
+	case 4:
+	case 5:
+		memset(q, 0, sizeof(*q));
+		q->type = (op & 0x40) ? take8(in) % 4 : ACRN_HC_PTDEV_IRQ_INTX;
+		q->phys_bdf = take_bdf(in);
+		q->virt_bdf = take_bdf(in);
+		q->intx.phys_pin = take_pin(in);
+		q->intx.virt_pin = take_pin(in);
+		q->intx.is_pic_pin = (op & 0x20) ? take8(in) % 3 : 0;
+		r = (op % 8 == 4 ? hc_set_ptdev_intr_info : hc_reset_ptdev_intr_info)
+			(fake.caller, vmid, gpa ? gpa : fake_sos_gpa(OFF_IRQ));
+		check("intr", r);
+		if (r == 0 && op % 8 == 4 && owner[q->phys_bdf] != vmid)
+			abort();		/* forwarded a pin of a device not its own */
+		break;
+	case 6: {
+		uint32_t pin = take_pin(in);
+		unsigned before = fake_virq.irqline_calls;
+		bool masked = ptdev_intx_phys_masked(pin);
+		bool ours = ptdev_intx_phys_irq(pin);
+
+		if (!ours && fake_virq.irqline_calls != before)
+			abort();		/* raised a line for a pin nobody owns */
+		if (masked && fake_virq.irqline_calls != before)
+			abort();		/* raised twice without an EOI */
+		if (fake_virq.irqline_calls != before &&
+		    (fake_virq.irqline_op != ACRN_HC_IRQLINE_SET_HIGH ||
+		     fake_virq.irqline_vm == NULL || !fake_virq.irqline_vm->user_vm))
+			abort();
+		break;
+	}
+	default: {
+		struct vm *vm = vmid < MAX_VMS ? vm_get((uint16_t)vmid) : NULL;
+		uint32_t line = take_pin(in);
+		unsigned before = fake_virq.irqline_calls;
+		int pin;
+
+		if (vm == NULL)
+			break;
+		pin = ptdev_intx_eoi(vm, line);
+		if (pin >= 0 && (fake_virq.irqline_calls != before + 1 ||
+				 fake_virq.irqline_op != ACRN_HC_IRQLINE_SET_LOW ||
+				 fake_virq.irqline_gsi != line || ptdev_intx_phys_masked((uint32_t)pin)))
+			abort();
+		if (pin < 0 && fake_virq.irqline_calls != before)
+			abort();
+		break;
+	}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+
+	if (fake_hv_init() != 0)
+		abort();
+	for (unsigned i = 0; i < ntouched; i++)
+		owner[touched[i]] = 0;
+	ntouched = 0;
+	for (uint32_t p = 1; p < FAKE_PCPUS; p++)
+		sched_set_dedicated(p);
+	for (unsigned steps = 0; in.n > 0 && steps < 64; steps++)
+		step(&in);
+	check_owners();
+	for (uint16_t id = 1; id < MAX_VMS; id++)
+		if (vm_get(id) != NULL && hc_destroy_vm(fake.caller, id) != 0)
+			abort();
+	for (unsigned i = 0; i < ntouched; i++)
+		owner[touched[i]] = 0;
+	check_owners();
+	for (uint32_t pin = 0; pin < 64; pin++)
+		if (ptdev_intx_phys_irq(pin))
+			abort();		/* still forwarded after every VM is gone */
+	fake_hv_fini();
+	return 0;
+}

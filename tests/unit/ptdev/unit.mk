@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Passthrough hypercalls and INTx forwarding (hypervisor/common/ptdev.c) with
+# the real User VM code (VMs are created by HC_CREATE_VM) on the fakes of
+# tests/unit/user_vm/fake_hv.c.
+SRCS := tests/unit/ptdev/test_ptdev.c tests/unit/user_vm/fake_hv.c \
+	hypervisor/common/ptdev.c hypervisor/common/user_vm.c hypervisor/common/vm.c \
+	hypervisor/lib/pgtable.c hypervisor/lib/sprintf.c
+CFLAGS_EXTRA := -include $(TOP)/tests/unit/user_vm/vmx_shim.h -I$(TOP)/tests/unit/user_vm
