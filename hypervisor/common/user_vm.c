@@ -268,6 +268,12 @@ static void uos_ioreq_done(struct vcpu *v)
 							 copy.reqs.mmio_request.value;
 	value &= size_mask(io->cur.size);
 	if (io->type == ACRN_HC_IOREQ_TYPE_PORTIO) {
+		if (io->str_active) {
+			/* An INS/OUTS element: memory and registers (mmio_emul.c). */
+			if (vcpu_string_io_finish(v, (uint32_t)value) != 0)
+				vcpu_stop(v, "string I/O to an unmapped guest address");
+			return;
+		}
 		if (!io->cur.write) {
 			uint64_t *rax = &v->regs.gpr[GPR_RAX];
 

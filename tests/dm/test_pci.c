@@ -11,11 +11,14 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "dmtest.h"
 #include "io_dispatch.h"
 #include "guest_mem.h"
 #include "pci_core.h"
+#include "platform_devices.h"
+#include "hw/acpi_pm.h"
 
 /* --- a test device: I/O, MEM32 and MEM64 BARs, MSI, MSI-X, INTx --- */
 
@@ -481,6 +484,62 @@ static void test_pci_multifunction_bit_and_explicit_hostbridge(void **state)
 	dmtest_vm_destroy(&vm);
 }
 
+static uint32_t cfg_read_fn(struct vmctx *ctx, int slot, int func, int reg, int size)
+{
+	uint32_t v = 0;
+
+	assert_int_equal(vmm_test_pcicfg(ctx, ACRN_IOREQ_DIR_READ, 0, (uint32_t)slot,
+					 (uint32_t)func, (uint32_t)reg, size, &v), 0);
+	return v;
+}
+
+static void cfg_write_fn(struct vmctx *ctx, int slot, int func, int reg, int size, uint32_t v)
+{
+	assert_int_equal(vmm_test_pcicfg(ctx, ACRN_IOREQ_DIR_WRITE, 0, (uint32_t)slot,
+					 (uint32_t)func, (uint32_t)reg, size, &v), 0);
+}
+
+/*
+ * The PIIX4 PM function at 1:3, walked the way OVMF's timer library does on an
+ * i440FX: PMREGMISC.PMIOSE set means "configured", then PMBA (I/O indicator
+ * masked off) + 8 is the ACPI PM timer, which must count at 3.58 MHz.  Writes
+ * that would move the block are ignored: the FADT publishes the fixed ports.
+ */
+static void test_pci_piix4_pm_leads_firmware_to_the_pm_timer(void **state)
+{
+	struct dmtest_vm vm;
+	uint32_t pmba, port, a, b;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	(void)state;
+	assert_int_equal(dmtest_vm_create(&vm, "-m", "16M", "-s", "1:0,lpc", "-s", "1:3,piix4-pm",
+					  "v", NULL), 0);
+	assert_int_equal(platform_devices_init(vm.ctx, vm.err, sizeof(vm.err)), 0);
+	/* Function 3 is only found when function 0 says it has more. */
+	assert_int_equal(cfg_read_fn(vm.ctx, 1, 0, PCIR_HDRTYPE, 1) & PCIM_HDRTYPE_MULTI,
+			 PCIM_HDRTYPE_MULTI);
+	assert_int_equal(cfg_read_fn(vm.ctx, 1, 3, PCIR_VENDOR, 4), 0x71138086);
+	assert_int_equal(cfg_read_fn(vm.ctx, 1, 3, PCIR_CLASS, 1), 0x06);
+	assert_int_equal(cfg_read_fn(vm.ctx, 1, 3, 0x80, 1) & 1, 1);	/* PMIOSE */
+	/* Firmware's "set the base if not enabled" write changes nothing. */
+	cfg_write_fn(vm.ctx, 1, 3, 0x40, 4, 0x0601);
+	cfg_write_fn(vm.ctx, 1, 3, 0x80, 1, 0);
+	assert_int_equal(cfg_read_fn(vm.ctx, 1, 3, 0x80, 1) & 1, 1);
+	pmba = cfg_read_fn(vm.ctx, 1, 3, 0x40, 4);
+	assert_int_equal(pmba & 1, 1);				/* I/O space indicator */
+	assert_int_equal(pmba & ~1U, ACPI_PM1A_EVT_ADDR);	/* the FADT's block */
+	port = (pmba & ~1U) + 8;
+	a = (uint32_t)pio_read(vm.ctx, port, 4);
+	nanosleep(&ts, NULL);
+	b = (uint32_t)pio_read(vm.ctx, port, 4);
+	assert_true(((b - a) & 0xffffff) >= 35000);		/* 10 ms at 3.579545 MHz */
+	/* Function 0 of a slot is the ISA bridge's, never this one's. */
+	platform_devices_deinit(vm.ctx);
+	dmtest_vm_destroy(&vm);
+	assert_int_not_equal(dmtest_vm_create(&vm, "-s", "4:0,piix4-pm", "v", NULL), 0);
+	dmtest_vm_destroy(&vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_pci_reset_restores_post_init_state),
 		cmocka_unit_test(test_pci_bad_topologies_rejected),
 		cmocka_unit_test(test_pci_multifunction_bit_and_explicit_hostbridge),
+		cmocka_unit_test(test_pci_piix4_pm_leads_firmware_to_the_pm_timer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

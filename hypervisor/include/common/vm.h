@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <lib/pgtable.h>
 #include <arch/x86/vmx/vmcs_fields.h>
+#include <arch/x86/guest/string_io.h>
 
 #define MAX_VMS		8
 #define MAX_VCPUS_PER_VM 8
@@ -71,6 +72,10 @@ struct vcpu_io {
 	bool fault_write;
 	uint8_t n_done, replay;
 	struct vcpu_io_access done[2];
+	/* INS/OUTS: the element in flight (string_io.h); str_active while
+	 * the device model has it. */
+	struct string_io str;
+	bool str_active;
 	/* TSC when the request was posted and when NOTIFY_REQUEST_FINISH
 	 * came (User VM round-trip statistics, user_vm.c). */
 	uint64_t t_sent, t_notified;

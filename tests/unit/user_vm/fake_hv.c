@@ -31,6 +31,7 @@
 
 struct fake_hv fake;
 struct fake_mmio fake_mmio;
+struct fake_string_io fake_string_io;
 struct fake_virq fake_virq;
 int fake_vmcs_init_ret;
 bool fake_log_verbose;
@@ -187,6 +188,15 @@ int mmio_emulate(struct vcpu *v, uint64_t gpa, bool is_write)
 	fake_mmio.gpa = gpa;
 	fake_mmio.is_write = is_write;
 	return fake_mmio.ret;
+}
+
+int vcpu_string_io_finish(struct vcpu *v, uint32_t val)
+{
+	fake_string_io.calls++;
+	fake_string_io.v = v;
+	fake_string_io.val = val;
+	v->io.str_active = false;
+	return fake_string_io.ret;
 }
 
 /* As the real one: one page, everything intercepted but a few MSRs. */

@@ -144,6 +144,15 @@ struct fake_mmio {
 };
 extern struct fake_mmio fake_mmio;
 
+/** vcpu_string_io_finish() (mmio_emul.c) calls: the last vCPU and value; ret is returned. */
+struct fake_string_io {
+	unsigned calls;
+	struct vcpu *v;
+	uint32_t val;
+	int ret;
+};
+extern struct fake_string_io fake_string_io;
+
 /** Set the value vmcs_read() returns for field encoding @p f. */
 void fake_vmcs_set(uint32_t f, uint64_t v);
 

@@ -1564,6 +1564,38 @@ static void test_pio_read_completion_sets_rax_by_size(void **state)
 	}
 }
 
+/* An INS/OUTS element (str_active) is finished by the string I/O glue with the
+ * port's value, never by the IN path: RAX stays, nothing skipped here. */
+static void test_pio_string_element_completion_goes_to_string_io(void **state)
+{
+	struct vm *vm = running_vm(1);
+	struct vcpu *v = vm->vcpus[0];
+
+	memset(&fake_string_io, 0, sizeof(fake_string_io));
+	v->regs.gpr[GPR_RAX] = 0x1122334455667788ULL;
+	v->io.str_active = true;
+	assert_int_equal(guest_pio(v, 0x511, 1, false, 0), -EINPROGRESS);
+	complete(vm, 0, 0x51, false);
+	assert_int_equal(fake_string_io.calls, 1);
+	assert_ptr_equal(fake_string_io.v, v);
+	assert_int_equal(fake_string_io.val, 0x51);
+	assert_int_equal(v->regs.gpr[GPR_RAX], 0x1122334455667788ULL);
+	assert_int_equal(fake_vcpu_skips(v), 0);
+	assert_false(v->blocked & VCPU_BLOCK_IOREQ);
+	/* A plain IN afterwards takes the RAX path again. */
+	assert_int_equal(guest_pio(v, 0x511, 1, false, 0), -EINPROGRESS);
+	complete(vm, 0, 0x45, false);
+	assert_int_equal(fake_string_io.calls, 1);
+	assert_int_equal(v->regs.gpr[GPR_RAX] & 0xFF, 0x45);
+	/* The glue failing (INS to an unmapped address) stops the vCPU. */
+	fake_string_io.ret = -EFAULT;
+	v->io.str_active = true;
+	assert_int_equal(guest_pio(v, 0x511, 1, false, 0), -EINPROGRESS);
+	complete(vm, 0, 0x00, false);
+	assert_int_equal(fake_string_io.calls, 2);
+	assert_true(v->stopped);
+}
+
 static void test_pio_completion_not_complete_is_not_consumed(void **state)
 {
 	static const uint32_t states[] = { ACRN_HC_IOREQ_STATE_PENDING,
@@ -2127,6 +2159,7 @@ int main(void)
 		T(test_pio_write_posts_pending_request_in_vcpu_slot),
 		T(test_pio_read_posts_pending_read),
 		T(test_pio_read_completion_sets_rax_by_size),
+		T(test_pio_string_element_completion_goes_to_string_io),
 		T(test_pio_completion_not_complete_is_not_consumed),
 		T(test_stray_completion_without_request_changes_nothing),
 		T(test_pio_busy_slot_refuses_new_request),

@@ -12,6 +12,7 @@
 #include <arch/x86/instr_emul.h>
 #include <arch/x86/vmx/vmx.h>
 #include <arch/x86/cpu.h>
+#include <arch/x86/msr.h>
 #include <common/vm.h>
 #include <common/log.h>
 #include <lib/errno.h>
@@ -53,6 +54,79 @@ static size_t copy_from_gla(struct vcpu *v, void *dst, uint64_t gla, size_t len)
 		done += chunk;
 	}
 	return done;
+}
+
+/* Copy into guest-linear memory page by page. @return 0 or -EFAULT (nothing partial is undone). */
+static int copy_to_gla(struct vcpu *v, uint64_t gla, const void *src, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t chunk = MIN(len - done, (size_t)(PAGE_SIZE - ((gla + done) & PAGE_MASK_4K)));
+		uint64_t gpa;
+
+		if (vcpu_gla2gpa(v, gla + done, &gpa) != 0 ||
+		    vm_copy_to_gpa(v->vm, gpa, (const uint8_t *)src + done, chunk) != 0)
+			return -EFAULT;
+		done += chunk;
+	}
+	return 0;
+}
+
+/* VMX_BASIC[54]: the instruction-information field is valid for INS/OUTS. */
+#define VMX_BASIC_INS_OUTS_INFO	(1ULL << 54)
+
+int vcpu_string_io_start(struct vcpu *v, uint64_t qual, uint32_t *val)
+{
+	static const enum vmcs_field base[] = {
+		VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE, VMCS_GUEST_SS_BASE,
+		VMCS_GUEST_DS_BASE, VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE,
+	};
+	uint64_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
+	bool long_mode = (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) && (cs_ar & (1U << 13));
+	struct string_io *s = &v->io.str;
+	uint32_t info;
+	int ret;
+
+	if (rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_INS_OUTS_INFO) {
+		info = (uint32_t)vmcs_read(VMCS_EXIT_INSTR_INFO);
+	} else {
+		/* No information: the default address size of the code segment, DS. */
+		info = (uint32_t)STRING_IO_DS << 15;
+		info |= (long_mode ? 2U : (cs_ar >> 14) & 1) << 7;
+	}
+	ret = string_io_begin(s, qual, info, v->regs.gpr, vmcs_read(base[string_io_segment(qual, info)]),
+			      long_mode);
+	if (ret < 0) {
+		pr_err("VM %s vCPU %u: string I/O with qualification %#lx, information %#x not emulated",
+		       v->vm->name, v->id, qual, info);
+		return ret;
+	}
+	if (ret == 0) {
+		vcpu_skip_instruction(v);	/* REP with a zero count */
+		return 0;
+	}
+	*val = 0;
+	if (!s->in && copy_from_gla(v, val, s->gla, s->size) != s->size) {
+		pr_err("VM %s vCPU %u: OUTS from unmapped linear address %#lx", v->vm->name, v->id, s->gla);
+		return -EFAULT;
+	}
+	v->io.str_active = true;
+	return 1;
+}
+
+int vcpu_string_io_finish(struct vcpu *v, uint32_t val)
+{
+	struct string_io *s = &v->io.str;
+
+	v->io.str_active = false;
+	if (s->in && copy_to_gla(v, s->gla, &val, s->size) != 0) {
+		pr_err("VM %s vCPU %u: INS to unmapped linear address %#lx", v->vm->name, v->id, s->gla);
+		return -EFAULT;
+	}
+	if (string_io_advance(s, v->regs.gpr, (vmcs_read(VMCS_GUEST_RFLAGS) & INSTR_EMUL_RFLAGS_DF) != 0))
+		vcpu_skip_instruction(v);
+	return 0;
 }
 
 struct mmio_ctx {

@@ -59,13 +59,27 @@ static int handle_io(struct vcpu *v)
 	uint32_t val = 0;
 	int ret;
 
-	if (string || (size != 1 && size != 2 && size != 4))
-		return -ENOTSUP;	/* INS/OUTS: not emulated yet */
+	if (size != 1 && size != 2 && size != 4)
+		return -ENOTSUP;
+	if (v->vm->ops->pio == NULL)
+		return -ENOTSUP;
+	if (string) {
+		/* INS/OUTS: one element per exit (string_io.h). */
+		ret = vcpu_string_io_start(v, q, &val);
+		if (ret <= 0)
+			return ret;
+		ret = v->vm->ops->pio(v, port, size, !in, &val);
+		if (ret == -EINPROGRESS)
+			return 0;	/* the ioreq_done hook finishes the element */
+		if (ret != 0) {
+			v->io.str_active = false;
+			return ret;
+		}
+		return vcpu_string_io_finish(v, val);
+	}
 	/* OUT writes AL, AX or EAX: the rest of RAX is not the guest's data. */
 	if (!in)
 		val = (uint32_t)v->regs.gpr[GPR_RAX] & (size == 4 ? 0xFFFFFFFFU : (1U << (size * 8)) - 1);
-	if (v->vm->ops->pio == NULL)
-		return -ENOTSUP;
 	ret = v->vm->ops->pio(v, port, size, !in, &val);
 	if (ret == -EINPROGRESS)
 		return 0;	/* forwarded; completed by the VM's ioreq_done hook */
