@@ -29,6 +29,8 @@
 #include <public/acrn_common.h>
 #include <lib/errno.h>
 
+#include "../fuzz_input.h"
+
 #define OFF_PARAM	0x0000UL
 #define WATCH		(64 * 1024UL)		/* Service VM bytes compared each step */
 #define SHADOW_MAX	(1UL << 22)
@@ -40,31 +42,6 @@ void console_write(const char *s, unsigned long n)
 /* Everything logged since the process started (the log is a static). */
 static char *shadow;
 static uint64_t shadow_len, shadow_base;	/* shadow[0] is position shadow_base */
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take8(struct input *in)
-{
-	uint8_t b = 0;
-
-	if (in->n > 0) {
-		b = *in->p++;
-		in->n--;
-	}
-	return b;
-}
-
-static uint64_t take64(struct input *in)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)take8(in) << (8 * i);
-	return v;
-}
 
 static uint64_t head_now(void)
 {

@@ -26,34 +26,11 @@
 #include <public/acrn_common.h>
 #include <lib/errno.h>
 
+#include "../fuzz_input.h"
+
 #define OFF_PARAM	0x0000UL
 #define OFF_DEV		0x0800UL
 #define OFF_IRQ		0x0C00UL
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take8(struct input *in)
-{
-	uint8_t v = 0;
-
-	if (in->n > 0) {
-		v = *in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-static uint64_t take64(struct input *in)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | take8(in);
-	return v;
-}
 
 /* BDFs from a small set most of the time, so collisions happen. */
 static uint16_t take_bdf(struct input *in)

@@ -34,6 +34,8 @@
 #include <arch/x86/per_cpu.h>
 #include <public/acrn_common.h>
 #include <lib/errno.h>
+
+#include "../fuzz_input.h"
 #include <lib/pgtable.h>
 #include <lib/util.h>
 
@@ -43,40 +45,10 @@
 #define OFF_IOREQ	0x2000UL
 #define OFF_MSI		0x0C00UL
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take8(struct input *in)
-{
-	uint8_t b = 0;
-
-	if (in->n > 0) {
-		b = *in->p++;
-		in->n--;
-	}
-	return b;
-}
-
-static uint64_t take64(struct input *in)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)take8(in) << (8 * i);
-	return v;
-}
-
 /* Copy up to len input bytes to Service VM memory at off (zero the rest). */
 static void take_blob(struct input *in, size_t off, size_t len)
 {
-	size_t n = MIN(len, in->n);
-
-	memset(fake_sos_ptr(off), 0, len);
-	memcpy(fake_sos_ptr(off), in->p, n);
-	in->p += n;
-	in->n -= n;
+	take_bytes(in, fake_sos_ptr(off), len);
 }
 
 /* An address: mostly one that means something here, sometimes raw. */
