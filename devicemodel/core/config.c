@@ -329,6 +329,28 @@ static int cfg_parse_affinity(struct dm_config *cfg, const char *arg, char *err,
 	return 0;
 }
 
+/* --priority high|normal|low: the User VM's scheduling class (doc/user-vms.md, "Scheduling"). */
+static int cfg_parse_prio(struct dm_config *cfg, const char *val, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		[DM_PRIO_NORMAL] = "normal", [DM_PRIO_HIGH] = "high", [DM_PRIO_LOW] = "low",
+	};
+
+	if (cfg->have_prio) {
+		dm_errf(err, errlen, "option --priority given twice");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(val, names[i]) == 0) {
+			cfg->prio = (enum dm_prio)i;
+			cfg->have_prio = true;
+			return 0;
+		}
+	}
+	dm_errf(err, errlen, "option --priority: '%s' is not high, normal or low", val);
+	return -EINVAL;
+}
+
 static bool cfg_valid_vm_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -349,7 +371,7 @@ static bool cfg_valid_vm_name(const char *s)
 enum cfg_opt_id {
 	OPT_MEM, OPT_CPUS, OPT_SLOT, OPT_LPC, OPT_KERNEL, OPT_INITRD, OPT_BOOTARGS,
 	OPT_ELF, OPT_UUID, OPT_OVMF, OPT_AFFINITY, OPT_DEBUGEXIT, OPT_HELP, OPT_VERSION,
-	OPT_ACPI, OPT_MSIX, OPT_NOMPTABLE, OPT_MAC_SEED, OPT_IGNORED,
+	OPT_ACPI, OPT_MSIX, OPT_NOMPTABLE, OPT_MAC_SEED, OPT_PRIORITY, OPT_IGNORED,
 };
 
 struct cfg_opt {
@@ -378,6 +400,7 @@ static const struct cfg_opt cfg_opts[] = {
 	{ 'W', "virtio_msix", false, OPT_MSIX },
 	{ 'Y', "mptgen", false, OPT_NOMPTABLE },
 	{ 0, "mac_seed", true, OPT_MAC_SEED },
+	{ 0, "priority", true, OPT_PRIORITY },
 	/*
 	 * ACRN options that launch scripts pass but that change nothing this
 	 * device model does yet: accepted so the scripts run, reported by main().
@@ -468,6 +491,8 @@ static int cfg_apply(struct dm_config *cfg, const struct cfg_opt *o, const char 
 		return 0;
 	case OPT_MAC_SEED:
 		return cfg_set_once(&cfg->mac_seed, val, "--mac_seed", err, errlen);
+	case OPT_PRIORITY:
+		return cfg_parse_prio(cfg, val, err, errlen);
 	case OPT_IGNORED:
 		if (cfg->nignored < sizeof(cfg->ignored) / sizeof(cfg->ignored[0]))
 			cfg->ignored[cfg->nignored++] = o->longname;
@@ -647,6 +672,9 @@ void dm_config_usage(void *stream, const char *prog)
 		"      --ovmf PATH           UEFI firmware (OVMF.fd)\n"
 		"  -U, --uuid UUID           VM UUID\n"
 		"      --cpu_affinity LIST   physical CPUs for the vCPUs, e.g. 0,1\n"
+		"      --priority CLASS      high, normal (default) or low: the VM's turn on the pCPUs\n"
+		"                            it shares with other User VMs, and its IOREQ thread's\n"
+		"                            Linux class (SCHED_FIFO 1 / SCHED_OTHER / nice 10)\n"
 		"      --debugexit           enable the debug-exit port\n"
 		"      --mac_seed STRING     seed for virtio-net MAC addresses\n"
 		"      --logger_setting, --pm_notify_channel, --pm_by_vuart, --virtio_poll,\n"

@@ -13,7 +13,11 @@
  * visible first), then the NOTIFY_REQUEST_FINISH ioctl.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #define DM_LOG_PREFIX "ioreq: "
 #include "dm_log.h"
@@ -203,10 +207,49 @@ int ioreq_handle_pending(struct vmctx *ctx)
 	return handled;
 }
 
+void ioreq_thread_class(enum dm_prio prio, int *policy, int *rt_prio, int *nice)
+{
+	*policy = SCHED_OTHER;
+	*rt_prio = 0;
+	*nice = 0;
+	if (prio == DM_PRIO_HIGH) {
+		*policy = SCHED_FIFO;	/* before every ordinary task of the Service VM */
+		*rt_prio = 1;		/* the lowest real-time priority: below the kernel's own */
+	} else if (prio == DM_PRIO_LOW) {
+		*nice = 10;
+	}
+}
+
+/*
+ * The thread that serves the VM's requests runs at the VM's class (the
+ * mediator inherits the User VM's priority); threads it creates inherit it.
+ * Without the right to (no CAP_SYS_NICE) it stays as it is, with one notice.
+ */
+static void ioreq_thread_set_class(enum dm_prio prio)
+{
+	struct sched_param sp;
+	int policy, rt_prio, nice, rc = 0;
+
+	ioreq_thread_class(prio, &policy, &rt_prio, &nice);
+	if (prio == DM_PRIO_NORMAL)
+		return;
+	memset(&sp, 0, sizeof(sp));
+	sp.sched_priority = rt_prio;
+	rc = pthread_setschedparam(pthread_self(), policy, &sp);
+	if (rc == 0 && nice != 0 && setpriority(PRIO_PROCESS, (id_t)gettid(), nice) != 0)
+		rc = errno;
+	if (rc != 0)
+		pr_warn("cannot give the IOREQ thread the VM's %s class (%s): it keeps the default",
+			prio == DM_PRIO_HIGH ? "high" : "low", strerror(rc));
+}
+
 static void *ioreq_thread_main(void *arg)
 {
 	struct vmctx *ctx = arg;
 	int rc;
+
+	if (ctx->cfg != NULL)
+		ioreq_thread_set_class(ctx->cfg->prio);
 
 	while (!__atomic_load_n(&ctx->quit, __ATOMIC_ACQUIRE)) {
 		rc = ctx->vmm->attach_ioreq_client(ctx);

@@ -18,6 +18,20 @@
 #include "pci_core.h"
 #include "hw/passthru.h"
 #include "vmctx.h"
+#include "../../kernel-modules/vhm/acrn_vhm_uapi.h"
+
+/* vm_flag of CREATE_VM for the configured scheduling class. */
+uint64_t vmctx_vm_flag(const struct dm_config *cfg)
+{
+	switch (cfg->prio) {
+	case DM_PRIO_HIGH:
+		return ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_HIGH);
+	case DM_PRIO_LOW:
+		return ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_LOW);
+	default:
+		return ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_NORMAL);
+	}
+}
 
 /* Create the VM in the hypervisor with a fresh, all-FREE request page. */
 static int vmctx_create_vm(struct vmctx *ctx, char *err, size_t errlen)
@@ -39,6 +53,7 @@ static int vmctx_create_vm(struct vmctx *ctx, char *err, size_t errlen)
 		memcpy(&cv.uuid, ctx->cfg->uuid, sizeof(cv.uuid));
 	cv.ioreq_buf = (uint64_t)(uintptr_t)ctx->ioreq_buf;
 	cv.cpu_affinity = ctx->cfg->cpu_affinity;
+	cv.vm_flag = vmctx_vm_flag(ctx->cfg);
 	rc = ctx->vmm->create_vm(ctx, &cv);
 	if (rc != 0) {
 		dm_errf(err, errlen, "cannot create VM %s: %s", ctx->cfg->vm_name, strerror(-rc));

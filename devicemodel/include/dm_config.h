@@ -53,6 +53,13 @@ struct dm_com_config {
 	uint16_t port;			/**< TCP */
 };
 
+/** Scheduling class of the User VM and of acrn-dm's IOREQ thread (`--priority`). */
+enum dm_prio {
+	DM_PRIO_NORMAL = 0,
+	DM_PRIO_HIGH,
+	DM_PRIO_LOW,
+};
+
 /** What main() should do after a successful parse. */
 enum dm_action {
 	DM_ACTION_RUN = 0,
@@ -66,6 +73,8 @@ struct dm_config {
 	uint64_t mem_size;		/**< bytes, > 0, multiple of 4 KiB */
 	uint16_t ncpus;			/**< 1..DM_MAX_VCPUS */
 	uint64_t cpu_affinity;		/**< bitmap of pCPUs, 0 = not given */
+	enum dm_prio prio;		/**< --priority (default normal) */
+	bool have_prio;			/**< --priority given */
 	bool has_uuid;
 	uint8_t uuid[16];
 	char *kernel;			/**< -k */

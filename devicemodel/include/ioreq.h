@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <linux/acrn.h>
+#include "dm_config.h"
 
 struct vmctx;
 
@@ -33,7 +34,17 @@ int ioreq_handle_slot(struct vmctx *ctx, uint32_t vcpu);
 /** Handle every pending slot once; returns the number handled or a negative errno. */
 int ioreq_handle_pending(struct vmctx *ctx);
 
-/** Create the IOREQ client and start the loop thread. */
+/**
+ * The Linux scheduling the IOREQ thread takes for a VM of class @p prio:
+ * high = SCHED_FIFO priority 1, normal = SCHED_OTHER (unchanged), low =
+ * SCHED_OTHER at nice 10 (doc/user-vms.md, "Scheduling").
+ */
+void ioreq_thread_class(enum dm_prio prio, int *policy, int *rt_prio, int *nice);
+
+/**
+ * Create the IOREQ client and start the loop thread, which first takes the
+ * class of the VM's --priority (ioreq_thread_class()).
+ */
 int ioreq_loop_start(struct vmctx *ctx);
 
 /** Stop the loop thread (destroys the client to wake it) and join it. */

@@ -72,6 +72,9 @@ struct vmctx {
 	size_t fw_size;
 };
 
+/** CREATE_VM's vm_flag for @p cfg: the scheduling class of --priority. */
+uint64_t vmctx_vm_flag(const struct dm_config *cfg);
+
 /**
  * Create a VM from @p cfg on back-end @p vmm: open the back-end, create the VM,
  * allocate and map guest memory, create the I/O tables and the PCI devices.

@@ -3,7 +3,8 @@
  * The per-pCPU scheduling loop (policies: include/common/sched.h).
  *
  * Picking order on each turn: the Service VM vCPU if it is runnable; else
- * the next runnable User VM vCPU after the last one that ran (round robin);
+ * the runnable User VM vCPU of the highest class, among equals the next
+ * after the last one that ran (round robin, sched_pick_slot());
  * else, if the pCPU has a Service VM vCPU, that vCPU is entered in the HLT
  * activity state, so the pCPU idles in the guest and the Service VM's next
  * physical interrupt wakes it with no hypervisor involvement; else (a
@@ -225,22 +226,27 @@ static bool switch_to(struct pcpu_sched *ps, struct vcpu *v)
 
 static struct vcpu *pick_uos(struct pcpu_sched *ps, uint32_t cpu)
 {
-	for (unsigned n = 0; n < SCHED_MAX_PER_PCPU; n++) {
-		unsigned i = (ps->next + n) % SCHED_MAX_PER_PCPU;
-		struct vcpu *v = __atomic_load_n(&runq[cpu][i], __ATOMIC_ACQUIRE);
+	int8_t rank[SCHED_MAX_PER_PCPU];
+	int i;
 
+	for (unsigned n = 0; n < SCHED_MAX_PER_PCPU; n++) {
+		struct vcpu *v = __atomic_load_n(&runq[cpu][n], __ATOMIC_ACQUIRE);
+
+		rank[n] = -1;
 		if (v == NULL)
 			continue;
 		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_RELEASE) {
 			release(ps, v);
 			continue;
 		}
-		if (wants_cpu(v)) {
-			ps->next = (i + 1) % SCHED_MAX_PER_PCPU;
-			return v;
-		}
+		if (wants_cpu(v))
+			rank[n] = v->vm->sched_rank;
 	}
-	return NULL;
+	i = sched_pick_slot(rank, SCHED_MAX_PER_PCPU, ps->next);
+	if (i < 0)
+		return NULL;
+	ps->next = ((unsigned)i + 1) % SCHED_MAX_PER_PCPU;
+	return __atomic_load_n(&runq[cpu][i], __ATOMIC_ACQUIRE);
 }
 
 void sched_local_request(struct vcpu *v, uint32_t req)

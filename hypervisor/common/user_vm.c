@@ -432,6 +432,8 @@ int64_t hc_create_vm(struct vcpu *caller, uint64_t param_gpa)
 		return -EFAULT;
 	if (cv.vcpu_num == 0 || cv.vcpu_num > MAX_VCPUS_PER_VM)
 		return -EINVAL;
+	if ((cv.vm_flag & ~ACRN_VM_FLAGS_KNOWN) != 0 || sched_rank_of_flags(cv.vm_flag) < 0)
+		return -EINVAL;
 	if (cv.ioreq_buf != 0 && ((cv.ioreq_buf & (PAGE_SIZE - 1)) != 0 ||
 				  !service_vm_ram_ok(cv.ioreq_buf, PAGE_SIZE)))
 		return -EINVAL;
@@ -456,6 +458,7 @@ int64_t hc_create_vm(struct vcpu *caller, uint64_t param_gpa)
 	}
 	hv_snprintf(vm->name, sizeof(vm->name), "user-vm-%u", vm->id);
 	vm->user_vm = true;
+	vm->sched_rank = sched_rank_of_flags(cv.vm_flag);
 	vm->hv_tick = true;	/* a running vCPU leaves guest mode at least every 10 ms */
 	vm->virt_irq = true;	/* vLAPIC, vIOAPIC and vPIC in the hypervisor */
 	if (vmsr_setup_user_vm(vm) != 0 || virq_vm_init(vm) != 0)
@@ -476,8 +479,9 @@ int64_t hc_create_vm(struct vcpu *caller, uint64_t param_gpa)
 		hc_destroy_vm(caller, vm->id);
 		return -EFAULT;
 	}
-	pr_info("VM %u created: %u vCPUs on pCPU mask %#lx", vm->id, cv.vcpu_num,
-		cv.cpu_affinity);
+	pr_info("VM %u created: %u vCPUs on pCPU mask %#lx, class %s", vm->id, cv.vcpu_num,
+		cv.cpu_affinity, vm->sched_rank == SCHED_RANK_HIGH ? "high" :
+		vm->sched_rank == SCHED_RANK_LOW ? "low" : "normal");
 	return 0;
 nomem:
 	uos_free(vm);

@@ -3,8 +3,8 @@
  * @file acrn_vhm_uapi.h
  * What /dev/acrn_vhm offers beyond the kernel UAPI <linux/acrn.h>: ioctls
  * of this VHM that Linux's in-tree ACRN driver (/dev/acrn_hsm) does not have.
- * Included by the module and by the tools that use them (tools/acrnlog);
- * acrn-dm needs none of it.  The numbers sit far above <linux/acrn.h>'s
+ * Included by the module and by the tools that use them (tools/acrnlog;
+ * acrn-dm for the vm_flag bits).  The numbers sit far above <linux/acrn.h>'s
  * (type 0xA2, numbers 0x10-0x71) so the two can never collide.
  */
 #ifndef ACRN_VHM_UAPI_H
@@ -12,6 +12,19 @@
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+
+/*
+ * struct acrn_vm_creation's vm_flag (ACRN_IOCTL_CREATE_VM), passed to the
+ * hypervisor as it is: bits 9:8 the User VM's scheduling class on the pCPUs
+ * it shares with other User VMs (doc/user-vms.md, "Scheduling"); every other bit, and
+ * class 3, is reserved and makes CREATE_VM fail with EINVAL.  The same
+ * values as the hypervisor's ACRN_VM_FLAG_PRIO_* (checked at build time).
+ */
+#define ACRN_VHM_VM_PRIO_SHIFT		8
+#define ACRN_VHM_VM_PRIO_NORMAL		0ULL
+#define ACRN_VHM_VM_PRIO_HIGH		1ULL
+#define ACRN_VHM_VM_PRIO_LOW		2ULL
+#define ACRN_VHM_VM_FLAG_PRIO(c)	((__u64)(c) << ACRN_VHM_VM_PRIO_SHIFT)
 
 /** ioctl type of <linux/acrn.h> (ACRN_IOCTL_TYPE). */
 #define ACRN_VHM_IOCTL_TYPE	0xA2

@@ -37,6 +37,9 @@ VHM_SAME_LAYOUT(acrn_vm_creation, acrn_hc_vm_creation);
 VHM_SAME_OFFSET(acrn_vm_creation, acrn_hc_vm_creation, vcpu_num);
 VHM_SAME_OFFSET(acrn_vm_creation, acrn_hc_vm_creation, uuid);
 VHM_SAME_OFFSET(acrn_vm_creation, acrn_hc_vm_creation, vm_flag);
+static_assert(ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_HIGH) == ACRN_VM_FLAG_PRIO(ACRN_VM_PRIO_HIGH) &&
+	      ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_LOW) == ACRN_VM_FLAG_PRIO(ACRN_VM_PRIO_LOW) &&
+	      ACRN_VHM_VM_PRIO_NORMAL == ACRN_VM_PRIO_NORMAL, "vm_flag scheduling class");
 VHM_SAME_OFFSET(acrn_vm_creation, acrn_hc_vm_creation, ioreq_buf);
 VHM_SAME_OFFSET(acrn_vm_creation, acrn_hc_vm_creation, cpu_affinity);
 VHM_SAME_LAYOUT(acrn_vcpu_regs, acrn_hc_vcpu_regs);

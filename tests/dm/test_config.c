@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "dm_config.h"
+#include "dmtest.h"
+#include "ioreq.h"
+#include <sched.h>
+#include "../../kernel-modules/vhm/acrn_vhm_uapi.h"
 
 static char errbuf[256];
 
@@ -228,6 +232,64 @@ static void test_config_too_many_device_options_rejected(void **state)
 	dm_config_free(&c);
 }
 
+static void test_config_priority_classes(void **state)
+{
+	struct dm_config c;
+
+	assert_int_equal(parse(&c, "vm", NULL), 0);
+	assert_int_equal(c.prio, DM_PRIO_NORMAL);
+	dm_config_free(&c);
+	assert_int_equal(parse(&c, "--priority", "high", "vm", NULL), 0);
+	assert_int_equal(c.prio, DM_PRIO_HIGH);
+	dm_config_free(&c);
+	assert_int_equal(parse(&c, "--priority=low", "vm", NULL), 0);
+	assert_int_equal(c.prio, DM_PRIO_LOW);
+	dm_config_free(&c);
+	assert_int_equal(parse(&c, "--priority", "normal", "vm", NULL), 0);
+	assert_int_equal(c.prio, DM_PRIO_NORMAL);
+	dm_config_free(&c);
+	assert_parse_fails("is not high, normal or low", "--priority", "urgent", "vm");
+	assert_parse_fails("is not high, normal or low", "--priority", "HIGH", "vm");
+	assert_parse_fails("is not high, normal or low", "--priority", "", "vm");
+	assert_parse_fails("given twice", "--priority", "high", "--priority", "high", "vm");
+}
+
+/* The class reaches CREATE_VM's vm_flag (bits 9:8) and nothing else is set. */
+static void test_config_priority_reaches_create_vm(void **state)
+{
+	static const struct { const char *arg; uint64_t flag; } cases[] = {
+		{ "normal", ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_NORMAL) },
+		{ "high", ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_HIGH) },
+		{ "low", ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_LOW) },
+	};
+	struct dmtest_vm vm;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(dmtest_vm_create(&vm, "-m", "16M", "--priority", cases[i].arg,
+						  "vm", NULL), 0);
+		assert_true(vmm_test_get(vm.ctx)->cv.vm_flag == cases[i].flag);
+		dmtest_vm_destroy(&vm);
+	}
+	assert_true(ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_HIGH) == 0x100);
+	assert_true(ACRN_VHM_VM_FLAG_PRIO(ACRN_VHM_VM_PRIO_LOW) == 0x200);
+}
+
+static void test_config_priority_ioreq_thread_class(void **state)
+{
+	int policy, rt, nice;
+
+	ioreq_thread_class(DM_PRIO_HIGH, &policy, &rt, &nice);
+	assert_int_equal(policy, SCHED_FIFO);
+	assert_int_equal(rt, 1);
+	assert_int_equal(nice, 0);
+	ioreq_thread_class(DM_PRIO_NORMAL, &policy, &rt, &nice);
+	assert_int_equal(policy, SCHED_OTHER);
+	assert_int_equal(nice, 0);
+	ioreq_thread_class(DM_PRIO_LOW, &policy, &rt, &nice);
+	assert_int_equal(policy, SCHED_OTHER);
+	assert_int_equal(nice, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +303,9 @@ int main(void)
 		cmocka_unit_test(test_config_help_and_version_actions),
 		cmocka_unit_test(test_config_bad_inputs_rejected_with_one_line),
 		cmocka_unit_test(test_config_too_many_device_options_rejected),
+		cmocka_unit_test(test_config_priority_classes),
+		cmocka_unit_test(test_config_priority_reaches_create_vm),
+		cmocka_unit_test(test_config_priority_ioreq_thread_class),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
  * (N counts from 1, T is the TSC, D the time since the previous line), so a paused VM is
  * seen printing nothing and a continued one printing again, with the pause in D.  Between
  * lines it halts (TSC-deadline timer, then STI; HLT: SDM Vol. 3A 11.5.4.1), leaving its pCPU
- * to the Service VM; without a TSC-deadline timer it spins.  Each tick it polls the ACPI
+ * to the Service VM; without a TSC-deadline timer, or with "spin" on its command line (acrn-dm
+ * -B spin: a CPU-bound VM for the scheduling-class checks), it spins.  Each tick it polls the ACPI
  * power button (rt_power_button()): a press prints "ticker: power button after N ticks" and
  * powers off through ACPI S5, which is how "acrnctl stop" ends it.  Plan 0: it never prints
  * a SUMMARY, so guest-tests must not run it.
@@ -40,7 +41,7 @@ void rt_guest_main(void)
 	uint64_t period = TICK_US * rt_tsc_per_us, prev = rt_rdtsc(), now;
 
 	rt_cpuid(1, 0, r);
-	have_deadline = (r[2] & (1U << 24)) != 0;
+	have_deadline = (r[2] & (1U << 24)) != 0 && !rt_cmdline_has("spin");
 	if (have_deadline)
 		rt_apic_write(APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | V_TICK);
 	rt_printf("# ticker: a line every %u ms (%s)\n", TICK_US / 1000,

@@ -5,13 +5,17 @@
  *
  * Every pCPU runs one loop over its own vCPUs; vCPUs never migrate, so a
  * VMCS is only ever current on its own pCPU.  Two policies follow from
- * where a User VM's vCPUs are pinned (doc/scheduling.md):
+ * where a User VM's vCPUs are pinned (doc/user-vms.md, "Scheduling"):
  *  - partitioned: the pCPU's Service VM vCPU is offline
  *    (HC_SERVICE_VM_OFFLINE_CPU); the pCPU runs User VM vCPUs only, round
  *    robin in 10 ms slices, polling while none is runnable;
  *  - shared: the pCPU also runs its Service VM vCPU, which always comes
  *    first: a User VM vCPU runs only while the Service VM vCPU halts, and
  *    any physical interrupt (all of them are the Service VM's) ends its turn.
+ * Among the User VM vCPUs of a pCPU the one of the highest scheduling class
+ * (HC_CREATE_VM's vm_flag: high, normal, low) that can run goes first, round
+ * robin among equals; a lower class runs only while no higher one can, and
+ * gives way at the next tick when one can again.
  * A vCPU stops being runnable while it waits for an IOREQ, halts, or is
  * paused; everything that changes a vCPU arrives as a request (vm.h) that
  * this loop hands to vcpu_run() before the next entry.
@@ -21,11 +25,30 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <public/acrn_common.h>
 
 struct vcpu;
 
 /** vCPUs one pCPU can hold besides its Service VM vCPU. */
 #define SCHED_MAX_PER_PCPU	4
+
+/** Scheduling ranks of the User VM classes: a higher rank runs first. */
+#define SCHED_RANK_LOW		0
+#define SCHED_RANK_NORMAL	1
+#define SCHED_RANK_HIGH		2
+
+/**
+ * The rank of the class in an HC_CREATE_VM vm_flag (ACRN_VM_FLAG_PRIO_*);
+ * -1 for the reserved class.  Other bits are not looked at.
+ */
+int8_t sched_rank_of_flags(uint64_t vm_flag);
+
+/**
+ * Pick a slot of a pCPU's run queue: the highest @p rank (< 0: empty or not
+ * runnable), the first at or after @p cursor (mod @p n) among equals.
+ * @return the slot, or -1 when none can run
+ */
+int sched_pick_slot(const int8_t rank[], unsigned int n, unsigned int cursor);
 
 /** Does pCPU pcpu hold any User VM vCPU (runnable or not)? */
 bool sched_has_uos(uint32_t pcpu);

@@ -164,6 +164,7 @@ struct vm {
 	bool privileged;		/* the Service VM */
 	bool test_hypercalls;		/* the built-in test guest */
 	bool user_vm;			/* created by HC_CREATE_VM (common/user_vm.c) */
+	int8_t sched_rank;		/* User VM: SCHED_RANK_* of its class (sched.h) */
 	bool hv_tick;			/* its vCPUs give the hypervisor periodic turns (10 ms) */
 	bool lapic_passthrough;		/* owns the physical LAPIC: no HLT or interrupt exits */
 	bool virt_irq;			/* virtual LAPIC/IOAPIC/PIC (arch/x86/guest/virq.h) */

@@ -57,8 +57,9 @@ struct acrn_hc_api_version {
 /* VM creation (HC_CREATE_VM), same layout as UAPI struct acrn_vm_creation. */
 
 /**
- * In: uuid, vm_flag, ioreq_buf (physical address of the IOREQ page, or 0 when
- * HC_SET_IOREQ_BUFFER follows), cpu_affinity (bitmap of pCPUs).
+ * In: uuid, vm_flag (ACRN_VM_FLAG_*), ioreq_buf (physical address of the
+ * IOREQ page, or 0 when HC_SET_IOREQ_BUFFER follows), cpu_affinity (bitmap
+ * of pCPUs).
  * Out: vmid, vcpu_num.  Reserved fields are zero.
  */
 struct acrn_hc_vm_creation {
@@ -71,6 +72,20 @@ struct acrn_hc_vm_creation {
 	uint64_t ioreq_buf;
 	uint64_t cpu_affinity;
 };
+
+/*
+ * vm_flag bits 9:8: the User VM's scheduling class on the pCPUs it shares
+ * with other User VMs (doc/user-vms.md, "Scheduling").  The Service VM comes before every
+ * class.  Every other bit, and class 3, is reserved: HC_CREATE_VM fails with
+ * -EINVAL.
+ */
+#define ACRN_VM_FLAG_PRIO_SHIFT		8
+#define ACRN_VM_FLAG_PRIO_MASK		(3ULL << ACRN_VM_FLAG_PRIO_SHIFT)
+#define ACRN_VM_PRIO_NORMAL		0ULL	/* the default (vm_flag 0) */
+#define ACRN_VM_PRIO_HIGH		1ULL
+#define ACRN_VM_PRIO_LOW		2ULL
+#define ACRN_VM_FLAG_PRIO(c)		((uint64_t)(c) << ACRN_VM_FLAG_PRIO_SHIFT)
+#define ACRN_VM_FLAGS_KNOWN		ACRN_VM_FLAG_PRIO_MASK
 
 /* ------------------------------------------------------------------------ */
 /* vCPU registers (HC_SET_VCPU_REGS), same layout as UAPI acrn_vcpu_regs.   */

@@ -14,6 +14,7 @@ EXPECT=( '^acrnctl: reached Service VM /init'
          '^acrnctl-check: stop-vm1 ok ' '^acrnctl-check: vm2-unaffected ok ' '^acrnctl-check: acrnlog-follow ok '
          '^acrnctl-check: not-running ok '
          '^acrnctl-check: del ok ' '^acrnctl-check: nosuchvm ok '
+         '^acrnctl-check: prio-normal-shares ok ' '^acrnctl-check: prio-high-first ok ' '^acrnctl-check: prio-high-gone ok '
          '^acrnctl-check: stop-vm2 ok ' '^acrnctl-check: clean ok '
          '^acrnctl: done \(0 failed\)' )
 FAIL_ON='acrnctl-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed'

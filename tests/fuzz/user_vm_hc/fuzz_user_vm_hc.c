@@ -206,6 +206,8 @@ static void step(struct input *in)
 
 			cv->ioreq_buf = fake_sos_gpa(OFF_IOREQ);
 			cv->vcpu_num = (uint16_t)(cv->vcpu_num % 4 + 1);
+			/* Only a class in vm_flag (reserved bits refuse the VM): any of the four. */
+			cv->vm_flag &= ACRN_VM_FLAG_PRIO_MASK;
 		}
 		check_ret("create", hc_create_vm(fake.caller, (op & 0x40) ? take_addr(in) :
 					       fake_sos_gpa(OFF_PARAM)));

@@ -372,6 +372,36 @@ static void pic_mask_all(void)
 	rt_outb(0xA1, 0xFF);
 }
 
+const char *rt_cmdline(void)
+{
+	/* Multiboot 1 information (spec 3.3): flags bit 2, cmdline at offset 16. */
+	const volatile uint32_t *mbi = (const volatile uint32_t *)(uintptr_t)rt_boot_info;
+
+	if (rt_boot_magic != 0x2BADB002U || mbi == NULL || (mbi[0] & (1U << 2)) == 0 || mbi[4] == 0)
+		return "";
+	return (const char *)(uintptr_t)mbi[4];
+}
+
+bool rt_cmdline_has(const char *word)
+{
+	const char *p = rt_cmdline();
+	size_t n = 0;
+
+	while (word[n] != '\0')
+		n++;
+	while (*p != '\0') {
+		const char *start = p;
+
+		while (*p != '\0' && *p != ' ')
+			p++;
+		if ((size_t)(p - start) == n && memcmp(start, word, n) == 0)
+			return true;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
 void rt_main(void);
 void rt_main(void)
 {

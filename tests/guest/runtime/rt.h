@@ -32,6 +32,10 @@ void rt_guest_main(void);
 /* ---- reporting ---- */
 /** printf subset: %s %c %d %u %x %lx %llx %lu %ld %p %%, width and '0' flag. */
 void rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** The command line the multiboot loader passed ("" without one). */
+const char *rt_cmdline(void);
+/** True when @p word is one of the command line's space-separated words. */
+bool rt_cmdline_has(const char *word);
 void rt_vprintf(const char *fmt, va_list ap);
 void rt_pass(const char *name);
 void rt_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -78,13 +78,15 @@ static struct acrn_hc_vm_creation *cv_param(void)
 }
 
 /* HC_CREATE_VM with the parameter at OFF_PARAM; ioreq_off 0 = no buffer. */
-static int64_t create(uint16_t vcpus, uint64_t affinity, size_t ioreq_off, uint16_t *vmid)
+static int64_t create_flags(uint16_t vcpus, uint64_t affinity, size_t ioreq_off, uint64_t flags,
+			    uint16_t *vmid)
 {
 	struct acrn_hc_vm_creation *cv = cv_param();
 	int64_t ret;
 
 	memset(cv, 0, sizeof(*cv));
 	cv->vcpu_num = vcpus;
+	cv->vm_flag = flags;
 	cv->cpu_affinity = affinity;
 	cv->ioreq_buf = ioreq_off != 0 ? fake_sos_gpa(ioreq_off) : 0;
 	cv->vmid = 0xEEEE;
@@ -92,6 +94,11 @@ static int64_t create(uint16_t vcpus, uint64_t affinity, size_t ioreq_off, uint1
 	if (vmid != NULL)
 		*vmid = cv->vmid;
 	return ret;
+}
+
+static int64_t create(uint16_t vcpus, uint64_t affinity, size_t ioreq_off, uint16_t *vmid)
+{
+	return create_flags(vcpus, affinity, ioreq_off, 0, vmid);
 }
 
 /* A VM with @vcpus vCPUs on pCPUs 1.., with an IOREQ page at OFF_IOREQ. */
@@ -284,6 +291,40 @@ static void test_create_refuses_ioreq_buf_outside_service_vm_ram(void **state)
 	assert_null(vm_get(1));
 	/* The last page of RAM is fine. */
 	assert_int_equal(create(1, 0, FAKE_SOS_RAM_SIZE - PAGE_SIZE, NULL), 0);
+}
+
+static void test_create_sets_the_scheduling_class_from_vm_flag(void **state)
+{
+	const struct { uint64_t flags; int8_t rank; } ok[] = {
+		{ 0, SCHED_RANK_NORMAL },
+		{ ACRN_VM_FLAG_PRIO(ACRN_VM_PRIO_NORMAL), SCHED_RANK_NORMAL },
+		{ ACRN_VM_FLAG_PRIO(ACRN_VM_PRIO_HIGH), SCHED_RANK_HIGH },
+		{ ACRN_VM_FLAG_PRIO(ACRN_VM_PRIO_LOW), SCHED_RANK_LOW },
+	};
+	uint16_t id;
+
+	dedicate(1, 3);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(create_flags(1, 0x2, OFF_IOREQ, ok[i].flags, &id), 0);
+		assert_int_equal(vm_get(id)->sched_rank, ok[i].rank);
+		assert_int_equal(hc_destroy_vm(fake.caller, id), 0);
+	}
+}
+
+static void test_create_refuses_reserved_vm_flags(void **state)
+{
+	long pages = fake_pages_outstanding();
+	const uint64_t bad[] = {
+		ACRN_VM_FLAG_PRIO(3),		/* the reserved class */
+		1, 1ULL << 7, 1ULL << 10, 1ULL << 63,
+		ACRN_VM_FLAG_PRIO(ACRN_VM_PRIO_HIGH) | 1,
+	};
+
+	dedicate(1, 3);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(create_flags(1, 0x2, OFF_IOREQ, bad[i], NULL), -EINVAL);
+	assert_int_equal(vm_count(), 0);
+	assert_int_equal(fake_pages_outstanding(), pages);
 }
 
 static void test_create_writes_vmid_back_and_pins_vcpus(void **state)
@@ -2089,6 +2130,8 @@ int main(void)
 		T(test_create_refuses_unaligned_ioreq_buf),
 		T(test_create_refuses_ioreq_buf_outside_service_vm_ram),
 		T(test_create_writes_vmid_back_and_pins_vcpus),
+		T(test_create_sets_the_scheduling_class_from_vm_flag),
+		T(test_create_refuses_reserved_vm_flags),
 		T(test_create_affinity_zero_uses_dedicated_pcpus_in_order),
 		T(test_create_affinity_may_name_service_vm_pcpus),
 		T(test_create_affinity_beyond_pcpus_or_too_few_bits_is_einval),
