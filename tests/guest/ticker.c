@@ -7,8 +7,10 @@
  * (N counts from 1, T is the TSC, D the time since the previous line), so a paused VM is
  * seen printing nothing and a continued one printing again, with the pause in D.  Between
  * lines it halts (TSC-deadline timer, then STI; HLT: SDM Vol. 3A 11.5.4.1), leaving its pCPU
- * to the Service VM; without a TSC-deadline timer, or with "spin" on its command line (acrn-dm
- * -B spin: a CPU-bound VM for the scheduling-class checks), it spins.  Each tick it polls the ACPI
+ * to the Service VM; without a TSC-deadline timer it spins.  With "spin" on its command line
+ * (acrn-dm -B spin) it is a CPU-bound VM for the scheduling-class checks: it spins and prints a
+ * line every 5 s only, since each character it prints is an I/O request during which it
+ * cannot run, a window in which a VM of a lower class would get the pCPU.  Each tick it polls the ACPI
  * power button (rt_power_button()): a press prints "ticker: power button after N ticks" and
  * powers off through ACPI S5, which is how "acrnctl stop" ends it.  Plan 0: it never prints
  * a SUMMARY, so guest-tests must not run it.
@@ -18,6 +20,7 @@
 RT_GUEST(ticker, 0);
 
 #define TICK_US		500000
+#define SPIN_TICK_US	5000000
 #define V_TICK		0x40	/* counted and EOIed by the runtime: no handler needed */
 
 static bool have_deadline;
@@ -38,13 +41,14 @@ static void wait_until(uint64_t when)
 void rt_guest_main(void)
 {
 	uint32_t r[4];
-	uint64_t period = TICK_US * rt_tsc_per_us, prev = rt_rdtsc(), now;
+	bool spin = rt_cmdline_has("spin");
+	uint64_t period = (spin ? SPIN_TICK_US : TICK_US) * rt_tsc_per_us, prev = rt_rdtsc(), now;
 
 	rt_cpuid(1, 0, r);
-	have_deadline = (r[2] & (1U << 24)) != 0 && !rt_cmdline_has("spin");
+	have_deadline = (r[2] & (1U << 24)) != 0 && !spin;
 	if (have_deadline)
 		rt_apic_write(APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | V_TICK);
-	rt_printf("# ticker: a line every %u ms (%s)\n", TICK_US / 1000,
+	rt_printf("# ticker: a line every %u ms (%s)\n", (spin ? SPIN_TICK_US : TICK_US) / 1000,
 		  have_deadline ? "TSC-deadline timer, HLT between lines" : "busy wait");
 	for (uint32_t n = 1;; n++) {
 		/* From the previous line, not on a fixed grid: no burst of lines after a pause. */
