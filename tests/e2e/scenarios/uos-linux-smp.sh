@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
-# uos-linux with a 2-vCPU User VM on 2 pCPUs (--cpu_affinity 0,1): everything else is uos-linux's.
+# uos-linux with only its 2-vCPU User VM run (2 pCPUs, --cpu_affinity 0,1), for working on SMP.
 UOS_LINUX_CPUS=2
 . "$E2E_SCENARIOS/uos-linux.sh"
 unset UOS_LINUX_CPUS

@@ -1,23 +1,29 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
-DESC="Service VM runs acrn-dm (-l com1,stdio, -k/-r/-B): the Debian kernel + a busybox initramfs boot as a User VM whose init checks vCPUs, memory = -m, ACPI tables, RTC date, sleep 1; it reboots once (acrn-dm resets it, second boot seen) and powers off (acrn-dm exits 0)"
-# e2e.uos_cpus: the User VM's vCPUs, one per pCPU: 1 here; uos-linux-smp sets UOS_LINUX_CPUS=2
-# before sourcing this file.
-UOS_CPUS=${UOS_LINUX_CPUS:-1} ; UOS_MEM=256
-CPU_MODEL=corei7_skylake_x ; CPUS=$UOS_CPUS ; MEGS=1024 ; TIMEOUT=$((1800 * UOS_CPUS))
+DESC="Service VM runs acrn-dm (-l com1,stdio, -k/-r/-B) twice: the Debian kernel + a busybox initramfs boot as a User VM with 1 vCPU, then with 2 vCPUs on 2 pCPUs; each time its init checks vCPUs, memory = -m, ACPI tables, RTC date, sleep 1; the 1-vCPU VM reboots once (acrn-dm resets it, second boot seen); each powers off (acrn-dm exits 0)"
+# e2e.uos_cpus: the vCPU counts of the User VM runs, one after the other, each vCPU on its own
+# pCPU (Bochs gets as many CPUs as the largest count).  UOS_LINUX_CPUS overrides the list
+# (uos-linux-smp: only the 2-vCPU run).  UOS_REBOOT: the runs whose User VM reboots once before
+# it powers off (here the first, to keep make check short; uos-linux-smp reboots its 2 vCPUs).
+UOS_CPU_LIST=${UOS_LINUX_CPUS:-1,2} ; UOS_MEM=256 ; UOS_REBOOT=${UOS_LINUX_CPUS:-1}
+CPUS=1 ; for _c in ${UOS_CPU_LIST//,/ }; do [ "$_c" -gt "$CPUS" ] && CPUS=$_c; done
+CPU_MODEL=corei7_skylake_x ; MEGS=1024 ; TIMEOUT=$((1800 * CPUS))
 HV_CMDLINE="console=com2"
-SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.uos_cpus=$UOS_CPUS e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-900}"
+SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.uos_cpus=$UOS_CPU_LIST e2e.uos_reboot=$UOS_REBOOT e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-1500}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
-EXPECT=( '^uos-linux: reached Service VM /init' '^uos-linux-check: vhm-loaded ok' '^uos-linux-check: vhm-device ok'
-         "^uos-linux: reached /init \\(cpus=$UOS_CPUS "
-         "^uos-linux-check: cpus-$UOS_CPUS ok" '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok'
-         '^uos-linux-check: rtc ok' '^uos-linux-check: sleep ok' '^uos-linux-check: kernel-clean ok'
-         '^uos-linux: rebooting' "^uos-linux: second boot \\(cpus=$UOS_CPUS\\)" "^uos-linux-check: dm-exit-$UOS_CPUS ok"
-         '^uos-linux-check: sos-kernel-clean ok' '^uos-linux: done' )
-# A failed check does not stop the run (the Service VM powers off at the end either way), so
-# every later line is still there to read; a missing "ok" line fails the scenario.  A User VM
-# triple fault is not in FAIL_ON: the hypervisor turns it into a reset acrn-dm carries out.
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault'
+EXPECT=( '^uos-linux: reached Service VM /init' '^uos-linux-check: vhm-loaded ok' '^uos-linux-check: vhm-device ok' )
+for _c in ${UOS_CPU_LIST//,/ }; do
+  EXPECT+=( "^uos-linux: reached /init \\(cpus=$_c " "^uos-linux-check: cpus-$_c ok" "^uos-linux-check: dm-exit-$_c ok" )
+  [[ ",$UOS_REBOOT," == *",$_c,"* ]] && EXPECT+=( "^uos-linux: second boot \\(cpus=$_c\\)" )
+done
+unset _c
+EXPECT+=( '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok' '^uos-linux-check: rtc ok'
+          '^uos-linux-check: sleep ok' '^uos-linux-check: kernel-clean ok' '^uos-linux: rebooting'
+          '^uos-linux-check: sos-kernel-clean ok' '^uos-linux: done' )
+# The checks of every run print the same names, so a FAIL line fails the scenario at once (an
+# "ok" of the other run must not hide it).  A User VM triple fault is not in FAIL_ON: the
+# hypervisor turns it into a reset acrn-dm carries out.
+FAIL_ON='uos-linux-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|Triple fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {
