@@ -55,10 +55,12 @@ dmtest:
 	@$(MAKE) --no-print-directory -C tests/dm O=$(BUILD)/tests/dm
 	@tests/dm/run.sh
 
-# Scenarios named efi-* boot a UEFI disk image in QEMU + OVMF (tests/e2e/efi/run.sh);
-# every other one runs in Bochs (tests/e2e/run.sh).  Without E2E, both sets run.
-EFI_E2E := $(filter efi-%,$(E2E))
-BOCHS_E2E := $(filter-out efi-%,$(E2E))
+# Scenarios named efi-* boot a UEFI disk image in QEMU + OVMF (tests/e2e/efi/run.sh), unless
+# tests/e2e/scenarios has a file of that name (efi-sos-boot: OVMF in Bochs); every other one
+# runs in Bochs (tests/e2e/run.sh).  Without E2E, both sets run.
+BOCHS_EFI_E2E := $(patsubst tests/e2e/scenarios/%.sh,%,$(wildcard tests/e2e/scenarios/efi-*.sh))
+EFI_E2E := $(filter-out $(BOCHS_EFI_E2E),$(filter efi-%,$(E2E)))
+BOCHS_E2E := $(filter-out $(EFI_E2E),$(E2E))
 
 e2e: deps hypervisor
 	@if [ -z "$(E2E)" ]; then tests/e2e/run.sh && tests/e2e/efi/run.sh; else \

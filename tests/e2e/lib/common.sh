@@ -40,7 +40,7 @@ e2e_defaults() {
   FAIL_ON='PANIC|Triple fault'
   WATCH="com1 com2 e9"
   CHECK=1 BENCH=0 UNTIL_EXIT=0 EXPECT_FAIL=""
-  BOCHS_EXTRA=""
+  BOCHS_EXTRA="" BOOT_DISK=""
   HV_SHELL=() HV_SHELL_COM="" HV_SHELL_PROMPT='ACRN:\\>' HV_SHELL_TIMEOUT=30
   unset -f prepare 2>/dev/null || true
 }
@@ -103,7 +103,11 @@ e2e_render_bochsrc() {
   s=${s//@IPS@/"$IPS"}
   s=${s//@TIME0@/"$TIME0"}
   s=${s//@ROMIMAGE@/"$ROMIMAGE"}
-  s=${s//@ISO@/"$iso"}
+  if [ -n "${BOOT_DISK:-}" ]; then
+    s=${s//@BOOT_DEVICE@/"ata0-master: type=disk, path=$(e2e_abspath "$BOOT_DISK"), mode=flat"$'\n'"boot: disk"}
+  else
+    s=${s//@BOOT_DEVICE@/"ata0-master: type=cdrom, path=$iso, status=inserted"$'\n'"boot: cdrom"}
+  fi
   s=${s//@COM1@/"$com1"}
   s=${s//@COM2@/"$com2"}
   s=${s//@DISPLAY@/"$display"}
@@ -345,7 +349,11 @@ e2e_run_one() {
   fi
   # prepare() may set variables (e.g. KERNEL_MB): source its exports, written by e2e_export.
   [ -f "$dir/prepare.env" ] && . "$dir/prepare.env"
-  if [ -z "$verdict" ] && ! e2e_make_iso "$dir/boot.iso" >"$dir/mkiso.log" 2>&1; then
+  # BOOT_DISK: the firmware boots a disk image that prepare() made; no GRUB ISO.
+  if [ -z "$verdict" ] && [ -n "$BOOT_DISK" ] && [ ! -f "$(e2e_abspath "$BOOT_DISK")" ]; then
+    verdict=fail reason="BOOT_DISK $BOOT_DISK missing"
+  fi
+  if [ -z "$verdict" ] && [ -z "$BOOT_DISK" ] && ! e2e_make_iso "$dir/boot.iso" >"$dir/mkiso.log" 2>&1; then
     verdict=fail reason="ISO build failed: $(tail -n1 "$dir/mkiso.log")"
   fi
   if [ -z "$verdict" ] && [ ${#EXPECT[@]} -eq 0 ]; then
