@@ -234,7 +234,8 @@ static void bench_ipi(void)
 	rt_set_irq_handler(VEC_PING, on_ping);
 	rt_set_irq_handler(VEC_PONG, on_pong);
 	n = rt_smp_start(ipi_ap);
-	if (n < 2 || !ap_up) {
+	/* An AP counts itself online before it runs ipi_ap(). */
+	if (n < 2 || !rt_wait_count(&ap_up, 1, 100000)) {
 		rt_fail(name, "vCPU 1 did not start: %u of %u CPUs online", n, rt_ncpus_madt);
 		return;
 	}
