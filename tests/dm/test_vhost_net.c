@@ -29,11 +29,11 @@
 
 #define SLOT_NET	4
 #define QSZ		32
-#define RXQ		0
-#define TXQ		1
+#define RXQ		VIRTIO_NET_RXQ
+#define TXQ		VIRTIO_NET_TXQ
 #define F_V1		(1ULL << VIRTIO_F_VERSION_1)
-#define F_MAC		(1ULL << 5)
-#define F_MRG		(1ULL << 15)
+#define F_MAC		(1ULL << VIRTIO_NET_F_MAC)
+#define F_MRG		(1ULL << VIRTIO_NET_F_MRG_RXBUF)
 #define F_EVENT_IDX	(1ULL << VIRTIO_RING_F_EVENT_IDX)
 #define F_INDIRECT	(1ULL << VIRTIO_RING_F_INDIRECT_DESC)
 #define MAX_CALLS	64

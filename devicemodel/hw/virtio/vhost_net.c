@@ -29,16 +29,16 @@
 #include "vmm.h"
 #include "virtio/vhost_net.h"
 #include "virtio/virtio_core.h"
+#include "virtio/virtio_net.h"
 
 #define DM_LOG_PREFIX "virtio-net: "
 #include "dm_log.h"
 
-#define VHOST_NQ		2	/* vhost-net: 0 = rx, 1 = tx, as ours */
+#define VHOST_NQ		2	/* vhost-net: 0 = rx, 1 = tx, as VIRTIO_NET_RXQ/TXQ */
 #define VHOST_HDR_DEFAULT	12	/* the tap's header length outside vhost */
-#define VNET_F_MRG_RXBUF	15
 
 /* The data-plane bits vhost implements for us; the rest stay in acrn-dm (config space). */
-#define VHOST_DATA_FEATURES	((1ULL << VNET_F_MRG_RXBUF) | \
+#define VHOST_DATA_FEATURES	((1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
 				 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
 				 (1ULL << VIRTIO_RING_F_EVENT_IDX) | \
 				 (1ULL << VIRTIO_F_VERSION_1))

@@ -38,16 +38,10 @@
 #include "dm_log.h"
 
 #define VNET_QSIZE		256
-#define VNET_RXQ		0
-#define VNET_TXQ		1
 #define VNET_HDR_TAP		12	/* struct virtio_net_hdr_v1 on the tap side */
 #define VNET_FRAME_MAX		(65535 + VNET_HDR_TAP)
 #define VNET_TUN_PATH		"/dev/net/tun"
 
-/* Feature bits (§5.1.3). */
-#define VIRTIO_NET_F_MAC	5
-#define VIRTIO_NET_F_MRG_RXBUF	15
-#define VIRTIO_NET_F_STATUS	16
 #define VIRTIO_NET_S_LINK_UP	1
 
 /* Device configuration (§5.1.4). */
@@ -99,7 +93,7 @@ static void vnet_tx(struct virtio_net *n)
 	struct vq_chain c;
 	bool any = false;
 
-	while (virtio_getchain(&n->vs, VNET_TXQ, iov, VNET_QSIZE, &c) > 0) {
+	while (virtio_getchain(&n->vs, VIRTIO_NET_TXQ, iov, VNET_QSIZE, &c) > 0) {
 		size_t len = c.read_len > VNET_FRAME_MAX ? VNET_FRAME_MAX : (size_t)c.read_len;
 
 		if (len > gh) {
@@ -115,11 +109,11 @@ static void vnet_tx(struct virtio_net *n)
 				n->drop_logged = true;
 			}
 		}
-		vq_relchain(&n->vs.q[VNET_TXQ].vq, c.head, 0);
+		vq_relchain(&n->vs.q[VIRTIO_NET_TXQ].vq, c.head, 0);
 		any = true;
 	}
 	if (any)
-		virtio_queue_interrupt(&n->vs, VNET_TXQ);
+		virtio_queue_interrupt(&n->vs, VIRTIO_NET_TXQ);
 }
 
 /*
@@ -146,7 +140,7 @@ static bool vnet_rx_deliver(struct virtio_net *n)
 
 		if (cnt == max_chains || (cnt > 0 && !mrg)) {
 			/* It can never fit: drop the frame, keep the buffers. */
-			vq_retchains(&n->vs.q[VNET_RXQ].vq, cnt);
+			vq_retchains(&n->vs.q[VIRTIO_NET_RXQ].vq, cnt);
 			if (!n->drop_logged)
 				pr_warn("%s: rx buffer too small for a %zu-byte frame, dropped",
 					n->ifname, payload);
@@ -154,13 +148,13 @@ static bool vnet_rx_deliver(struct virtio_net *n)
 			n->rx_pending = 0;
 			return true;
 		}
-		if (virtio_getchain(&n->vs, VNET_RXQ, iov, VNET_QSIZE, &c) <= 0) {
-			vq_retchains(&n->vs.q[VNET_RXQ].vq, cnt);
+		if (virtio_getchain(&n->vs, VIRTIO_NET_RXQ, iov, VNET_QSIZE, &c) <= 0) {
+			vq_retchains(&n->vs.q[VIRTIO_NET_RXQ].vq, cnt);
 			return false;
 		}
 		room = c.write_len;
 		if (room < hl) {	/* not even room for the header */
-			vq_retchains(&n->vs.q[VNET_RXQ].vq, (uint16_t)(cnt + 1));
+			vq_retchains(&n->vs.q[VIRTIO_NET_RXQ].vq, (uint16_t)(cnt + 1));
 			virtio_dev_fail(&n->vs, "rx buffer smaller than the header");
 			return true;
 		}
@@ -181,8 +175,8 @@ static bool vnet_rx_deliver(struct virtio_net *n)
 	hdr[11] = (uint8_t)(cnt >> 8);
 	virtio_buf_to_iov(first, first_n, 0, hdr, gh);
 	for (uint16_t i = 0; i < cnt; i++)
-		vq_relchain(&n->vs.q[VNET_RXQ].vq, heads[i], lens[i]);
-	virtio_queue_interrupt(&n->vs, VNET_RXQ);
+		vq_relchain(&n->vs.q[VIRTIO_NET_RXQ].vq, heads[i], lens[i]);
+	virtio_queue_interrupt(&n->vs, VIRTIO_NET_RXQ);
 	n->rx_pending = 0;
 	return true;
 }
@@ -248,7 +242,7 @@ static void vnet_notify(struct virtio_dev *vs, unsigned int q)
 		vhost_net_kick(n->vhost, q);
 		return;
 	}
-	if (q == VNET_TXQ)
+	if (q == VIRTIO_NET_TXQ)
 		n->tx_kicked = true;
 	else
 		n->rx_ready = true;

@@ -13,6 +13,13 @@
 
 struct vmctx;
 
+/* Feature bits (§5.1.3) and queues (§5.1.2) of our device. */
+#define VIRTIO_NET_F_MAC	5
+#define VIRTIO_NET_F_MRG_RXBUF	15
+#define VIRTIO_NET_F_STATUS	16
+#define VIRTIO_NET_RXQ		0
+#define VIRTIO_NET_TXQ		1
+
 /**
  * Counters of the virtio-net function at 0:@p slot.@p func.
  * @param notifies  queue notifications acrn-dm handled itself (0 while vhost serves them)
