@@ -89,7 +89,7 @@ struct vhost_net *vhost_net_open(struct virtio_dev *vs, int tap_fd, const char *
 	v->fd = open(vhost_net_path, O_RDWR | O_CLOEXEC);
 	if (v->fd < 0)
 		rc = -errno;
-	if (rc == 0 && vs->ctx->vmm->ioeventfd == NULL) {
+	if (rc == 0 && (vs->ctx->vmm->ioeventfd == NULL || vs->ctx->vmm->irqfd == NULL)) {
 		what = "ioeventfd/irqfd";
 		rc = -EOPNOTSUPP;
 	}
