@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "guest_mem.h"
 #include "ioreq.h"
@@ -277,6 +278,79 @@ static int vt_reset_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *i
 	return -ENOENT;
 }
 
+/* Same key as the VHM: kind, address, length and (with DATAMATCH) the data. */
+static bool vt_ioeventfd_same(const struct acrn_ioeventfd *a, const struct acrn_ioeventfd *b)
+{
+	uint32_t kind = ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH;
+
+	return (a->flags & kind) == (b->flags & kind) && a->addr == b->addr && a->len == b->len &&
+	       (!(a->flags & ACRN_IOEVENTFD_FLAG_DATAMATCH) || a->data == b->data);
+}
+
+static int vt_ioeventfd(struct vmctx *ctx, const struct acrn_ioeventfd *io)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	for (size_t i = 0; i < st->nioeventfd; i++) {
+		if (!vt_ioeventfd_same(&st->ioeventfd[i], io))
+			continue;
+		if (!(io->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN))
+			return -EEXIST;
+		st->ioeventfd[i] = st->ioeventfd[--st->nioeventfd];
+		return 0;
+	}
+	if (io->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN)
+		return -ENOENT;
+	if (st->nioeventfd >= VMM_TEST_EVENTFDS)
+		return -ENOSPC;
+	st->ioeventfd[st->nioeventfd++] = *io;
+	return 0;
+}
+
+static int vt_irqfd(struct vmctx *ctx, const struct acrn_irqfd *irq)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	for (size_t i = 0; i < st->nirqfd; i++) {
+		if (st->irqfd[i].fd != irq->fd)
+			continue;
+		if (!(irq->flags & ACRN_IRQFD_FLAG_DEASSIGN))
+			return -EEXIST;
+		st->irqfd[i] = st->irqfd[--st->nirqfd];
+		return 0;
+	}
+	if (irq->flags & ACRN_IRQFD_FLAG_DEASSIGN)
+		return -ENOENT;
+	if (st->nirqfd >= VMM_TEST_EVENTFDS)
+		return -ENOSPC;
+	st->irqfd[st->nirqfd++] = *irq;
+	return 0;
+}
+
+/* The VHM's ioeventfd path: a matching write signals the eventfd, acrn-dm never sees it. */
+static bool vt_ioeventfd_hit(struct vmctx *ctx, bool pio, uint64_t addr, int size, uint64_t val)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+	struct acrn_ioeventfd w = { .flags = ACRN_IOEVENTFD_FLAG_PIO, .addr = addr,
+				    .len = (uint32_t)size };
+	uint64_t one = 1;
+
+	if (size < 8)
+		val &= (1ULL << (size * 8)) - 1;
+	w.data = val;
+	for (size_t i = 0; i < st->nioeventfd; i++) {
+		struct acrn_ioeventfd *e = &st->ioeventfd[i];
+
+		w.flags = (pio ? ACRN_IOEVENTFD_FLAG_PIO : 0) |
+			  (e->flags & ACRN_IOEVENTFD_FLAG_DATAMATCH);
+		if (vt_ioeventfd_same(e, &w)) {
+			st->ioeventfd_hits++;
+			return write((int)e->fd, &one, sizeof(one)) == sizeof(one);
+		}
+	}
+	return false;
+}
+
 const struct vmm_ops vmm_test_ops = {
 	.name = "vmm_test",
 	.open = vt_open,
@@ -301,6 +375,8 @@ const struct vmm_ops vmm_test_ops = {
 	.deassign_pcidev = vt_deassign_pcidev,
 	.set_ptdev_intr = vt_set_ptdev_intr,
 	.reset_ptdev_intr = vt_reset_ptdev_intr,
+	.ioeventfd = vt_ioeventfd,
+	.irqfd = vt_irqfd,
 };
 
 int vmm_test_post(struct vmctx *ctx, uint32_t vcpu, const struct acrn_io_request *req)
@@ -392,6 +468,8 @@ int vmm_test_pio(struct vmctx *ctx, int dir, uint32_t port, int size, uint64_t *
 	req.reqs.pio_request.address = port;
 	req.reqs.pio_request.size = (uint64_t)size;
 	req.reqs.pio_request.value = dir == ACRN_IOREQ_DIR_WRITE ? (uint32_t)*val : 0;
+	if (dir == ACRN_IOREQ_DIR_WRITE && vt_ioeventfd_hit(ctx, true, port, size, *val))
+		return 0;
 	rc = vt_roundtrip(ctx, &req);
 	if (rc == 0 && dir == ACRN_IOREQ_DIR_READ)
 		*val = req.reqs.pio_request.value;
@@ -409,6 +487,8 @@ int vmm_test_mmio(struct vmctx *ctx, int dir, uint64_t addr, int size, uint64_t 
 	req.reqs.mmio_request.address = addr;
 	req.reqs.mmio_request.size = (uint64_t)size;
 	req.reqs.mmio_request.value = dir == ACRN_IOREQ_DIR_WRITE ? *val : 0;
+	if (dir == ACRN_IOREQ_DIR_WRITE && vt_ioeventfd_hit(ctx, false, addr, size, *val))
+		return 0;
 	rc = vt_roundtrip(ctx, &req);
 	if (rc == 0 && dir == ACRN_IOREQ_DIR_READ)
 		*val = req.reqs.mmio_request.value;

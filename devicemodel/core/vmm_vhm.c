@@ -175,6 +175,16 @@ static int vhm_reset_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *
 	return vhm_ioctl(ctx, ACRN_IOCTL_RESET_PTDEV_INTR, (unsigned long)irq);
 }
 
+static int vhm_ioeventfd(struct vmctx *ctx, const struct acrn_ioeventfd *io)
+{
+	return vhm_ioctl(ctx, ACRN_IOCTL_IOEVENTFD, (unsigned long)io);
+}
+
+static int vhm_irqfd(struct vmctx *ctx, const struct acrn_irqfd *irq)
+{
+	return vhm_ioctl(ctx, ACRN_IOCTL_IRQFD, (unsigned long)irq);
+}
+
 const struct vmm_ops vmm_vhm_ops = {
 	.name = "/dev/acrn_vhm or /dev/acrn_hsm",
 	.open = vhm_open,
@@ -199,4 +209,6 @@ const struct vmm_ops vmm_vhm_ops = {
 	.deassign_pcidev = vhm_deassign_pcidev,
 	.set_ptdev_intr = vhm_set_ptdev_intr,
 	.reset_ptdev_intr = vhm_reset_ptdev_intr,
+	.ioeventfd = vhm_ioeventfd,
+	.irqfd = vhm_irqfd,
 };

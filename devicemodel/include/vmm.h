@@ -59,6 +59,10 @@ struct vmm_ops {
 	/** Passthrough: forward a physical INTx pin to a virtual line / stop. */
 	int (*set_ptdev_intr)(struct vmctx *ctx, const struct acrn_ptdev_irq *irq);
 	int (*reset_ptdev_intr)(struct vmctx *ctx, const struct acrn_ptdev_irq *irq);
+	/** vhost: a guest write to a PIO/MMIO address signals an eventfd (ACRN_IOCTL_IOEVENTFD). */
+	int (*ioeventfd)(struct vmctx *ctx, const struct acrn_ioeventfd *io);
+	/** vhost: a signal on an eventfd injects an MSI (ACRN_IOCTL_IRQFD). */
+	int (*irqfd)(struct vmctx *ctx, const struct acrn_irqfd *irq);
 };
 
 /** The real back-end (ioctls on /dev/acrn_vhm, falling back to /dev/acrn_hsm). */

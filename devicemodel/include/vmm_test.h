@@ -23,6 +23,7 @@ struct vmctx;
 #define VMM_TEST_MSIS		256	/**< MSIs recorded */
 #define VMM_TEST_MEMSEGS	8
 #define VMM_TEST_PCIDEVS	8
+#define VMM_TEST_EVENTFDS	8	/**< ioeventfds / irqfds registered at once */
 
 /** Everything the fake records. */
 struct vmm_test_state {
@@ -46,6 +47,12 @@ struct vmm_test_state {
 	struct acrn_ptdev_irq ptirq[VMM_TEST_PCIDEVS];
 	unsigned int assigns, deassigns, ptirq_sets, ptirq_resets;
 	int assign_ret;				/**< knob: != 0 makes assign_pcidev fail */
+	/* ioeventfd / irqfd: what is registered now, and how often a write hit one. */
+	size_t nioeventfd;
+	struct acrn_ioeventfd ioeventfd[VMM_TEST_EVENTFDS];
+	size_t nirqfd;
+	struct acrn_irqfd irqfd[VMM_TEST_EVENTFDS];
+	unsigned int ioeventfd_hits;
 };
 
 /** The fake back-end. */
@@ -70,7 +77,9 @@ void vmm_test_kick(struct vmctx *ctx);
 int vmm_test_wait(struct vmctx *ctx, uint32_t vcpu, int timeout_ms, struct acrn_io_request *out);
 
 /**
- * Post a port access on vCPU 0 and handle it synchronously.
+ * Post a port access on vCPU 0 and handle it synchronously.  A write that
+ * matches a registered ioeventfd signals its eventfd and completes without
+ * reaching the device model, as in the VHM.
  * @return 0 if it was completed and notified (read value in *val), else -EIO
  */
 int vmm_test_pio(struct vmctx *ctx, int dir, uint32_t port, int size, uint64_t *val);

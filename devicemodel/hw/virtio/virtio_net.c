@@ -2,7 +2,7 @@
 /*
  * virtio-net (Virtio 1.2 §5.1) on a Linux tap device.
  *
- *   -s N,virtio-net,tap=NAME[,mac=xx:xx:xx:xx:xx:xx]     (ACRN's bare "tapNAME" works too)
+ *   -s N,virtio-net,tap=NAME[,mac=xx:xx:xx:xx:xx:xx][,vhost]  (ACRN's bare "tapNAME" works too)
  *
  * Queue 0 receives, queue 1 transmits; no control queue, no offloads.  The tap
  * is opened with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR and a 12-byte virtio-net
@@ -10,6 +10,11 @@
  * MRG_RXBUF, 10 otherwise (§5.1.6), and we convert.  One thread polls the tap
  * and an eventfd (kicks), and moves frames both ways, so a vCPU never waits
  * for the network.
+ *
+ * With `vhost` the kernel's vhost-net serves both queues once the driver sets
+ * DRIVER_OK (vhost_net.c); that thread then only idles, and any failure falls
+ * back to it.  Every queue notification acrn-dm itself handles is counted and
+ * the count printed at exit: with vhost running it stays 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,22 +30,18 @@
 
 #include "pci_core.h"
 #include "vmctx.h"
+#include "virtio/vhost_net.h"
 #include "virtio/virtio_core.h"
+#include "virtio/virtio_net.h"
 
 #define DM_LOG_PREFIX "virtio-net: "
 #include "dm_log.h"
 
 #define VNET_QSIZE		256
-#define VNET_RXQ		0
-#define VNET_TXQ		1
 #define VNET_HDR_TAP		12	/* struct virtio_net_hdr_v1 on the tap side */
 #define VNET_FRAME_MAX		(65535 + VNET_HDR_TAP)
 #define VNET_TUN_PATH		"/dev/net/tun"
 
-/* Feature bits (§5.1.3). */
-#define VIRTIO_NET_F_MAC	5
-#define VIRTIO_NET_F_MRG_RXBUF	15
-#define VIRTIO_NET_F_STATUS	16
 #define VIRTIO_NET_S_LINK_UP	1
 
 /* Device configuration (§5.1.4). */
@@ -65,6 +66,8 @@ struct virtio_net {
 	size_t rx_pending;	/* its length, 0 if none */
 	uint8_t *txbuf;
 	bool drop_logged;
+	struct vhost_net *vhost;	/* NULL: user space only */
+	uint64_t notifies;		/* queue notifications acrn-dm handled (vs.mtx) */
 };
 
 static void vnet_wake(struct virtio_net *n)
@@ -90,7 +93,7 @@ static void vnet_tx(struct virtio_net *n)
 	struct vq_chain c;
 	bool any = false;
 
-	while (virtio_getchain(&n->vs, VNET_TXQ, iov, VNET_QSIZE, &c) > 0) {
+	while (virtio_getchain(&n->vs, VIRTIO_NET_TXQ, iov, VNET_QSIZE, &c) > 0) {
 		size_t len = c.read_len > VNET_FRAME_MAX ? VNET_FRAME_MAX : (size_t)c.read_len;
 
 		if (len > gh) {
@@ -106,11 +109,11 @@ static void vnet_tx(struct virtio_net *n)
 				n->drop_logged = true;
 			}
 		}
-		vq_relchain(&n->vs.q[VNET_TXQ].vq, c.head, 0);
+		vq_relchain(&n->vs.q[VIRTIO_NET_TXQ].vq, c.head, 0);
 		any = true;
 	}
 	if (any)
-		virtio_queue_interrupt(&n->vs, VNET_TXQ);
+		virtio_queue_interrupt(&n->vs, VIRTIO_NET_TXQ);
 }
 
 /*
@@ -137,7 +140,7 @@ static bool vnet_rx_deliver(struct virtio_net *n)
 
 		if (cnt == max_chains || (cnt > 0 && !mrg)) {
 			/* It can never fit: drop the frame, keep the buffers. */
-			vq_retchains(&n->vs.q[VNET_RXQ].vq, cnt);
+			vq_retchains(&n->vs.q[VIRTIO_NET_RXQ].vq, cnt);
 			if (!n->drop_logged)
 				pr_warn("%s: rx buffer too small for a %zu-byte frame, dropped",
 					n->ifname, payload);
@@ -145,13 +148,13 @@ static bool vnet_rx_deliver(struct virtio_net *n)
 			n->rx_pending = 0;
 			return true;
 		}
-		if (virtio_getchain(&n->vs, VNET_RXQ, iov, VNET_QSIZE, &c) <= 0) {
-			vq_retchains(&n->vs.q[VNET_RXQ].vq, cnt);
+		if (virtio_getchain(&n->vs, VIRTIO_NET_RXQ, iov, VNET_QSIZE, &c) <= 0) {
+			vq_retchains(&n->vs.q[VIRTIO_NET_RXQ].vq, cnt);
 			return false;
 		}
 		room = c.write_len;
 		if (room < hl) {	/* not even room for the header */
-			vq_retchains(&n->vs.q[VNET_RXQ].vq, (uint16_t)(cnt + 1));
+			vq_retchains(&n->vs.q[VIRTIO_NET_RXQ].vq, (uint16_t)(cnt + 1));
 			virtio_dev_fail(&n->vs, "rx buffer smaller than the header");
 			return true;
 		}
@@ -172,8 +175,8 @@ static bool vnet_rx_deliver(struct virtio_net *n)
 	hdr[11] = (uint8_t)(cnt >> 8);
 	virtio_buf_to_iov(first, first_n, 0, hdr, gh);
 	for (uint16_t i = 0; i < cnt; i++)
-		vq_relchain(&n->vs.q[VNET_RXQ].vq, heads[i], lens[i]);
-	virtio_queue_interrupt(&n->vs, VNET_RXQ);
+		vq_relchain(&n->vs.q[VIRTIO_NET_RXQ].vq, heads[i], lens[i]);
+	virtio_queue_interrupt(&n->vs, VIRTIO_NET_RXQ);
 	n->rx_pending = 0;
 	return true;
 }
@@ -234,7 +237,12 @@ static void vnet_notify(struct virtio_dev *vs, unsigned int q)
 {
 	struct virtio_net *n = (struct virtio_net *)vs;
 
-	if (q == VNET_TXQ)
+	n->notifies++;
+	if (vhost_net_running(n->vhost)) {
+		vhost_net_kick(n->vhost, q);
+		return;
+	}
+	if (q == VIRTIO_NET_TXQ)
 		n->tx_kicked = true;
 	else
 		n->rx_ready = true;
@@ -245,6 +253,8 @@ static void vnet_driver_ok(struct virtio_dev *vs)
 {
 	struct virtio_net *n = (struct virtio_net *)vs;
 
+	if (n->vhost != NULL && vhost_net_start(n->vhost, vnet_guest_hdr_len(n)) == 0)
+		return;
 	n->rx_ready = true;
 	n->tx_kicked = true;
 	vnet_wake(n);
@@ -254,6 +264,7 @@ static void vnet_reset(struct virtio_dev *vs)
 {
 	struct virtio_net *n = (struct virtio_net *)vs;
 
+	vhost_net_stop(n->vhost);
 	n->rx_ready = false;
 	n->tx_kicked = false;
 	n->rx_pending = 0;
@@ -340,7 +351,7 @@ static int vnet_config(struct virtio_net *n, struct vmctx *ctx, struct pci_vdev 
 	if (*tap == NULL && pos != NULL && strncmp(pos, "tap", 3) == 0)
 		*tap = pos;	/* ACRN's "-s 4,virtio-net,tap0" */
 	if (*tap == NULL || **tap == '\0' || strlen(*tap) >= IFNAMSIZ) {
-		pr_err("usage: -s N,virtio-net,tap=NAME[,mac=xx:xx:xx:xx:xx:xx]");
+		pr_err("usage: -s N,virtio-net,tap=NAME[,mac=xx:xx:xx:xx:xx:xx][,vhost]");
 		return -EINVAL;
 	}
 	if (mac != NULL) {
@@ -358,6 +369,7 @@ static int vnet_config(struct virtio_net *n, struct vmctx *ctx, struct pci_vdev 
 
 static void vnet_free(struct virtio_net *n)
 {
+	vhost_net_close(n->vhost);
 	if (n->tap_fd >= 0)
 		close(n->tap_fd);
 	if (n->wake_fd >= 0)
@@ -388,6 +400,8 @@ static int vnet_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_de
 	if (rc == 0)
 		rc = virtio_dev_init(&n->vs, &vnet_virtio_ops, dev, cfg, feat, &n->cfg,
 				     sizeof(n->cfg));
+	if (rc == 0 && dm_dev_has_flag(cfg, "vhost"))
+		n->vhost = vhost_net_open(&n->vs, n->tap_fd, n->ifname);
 	if (rc == 0) {
 		if (pthread_create(&n->thread, NULL, vnet_thread, n) != 0) {
 			virtio_dev_deinit(&n->vs);
@@ -415,8 +429,31 @@ static void vnet_deinit(struct vmctx *ctx, struct pci_vdev *dev)
 	vnet_wake(n);
 	if (n->thread_started)
 		pthread_join(n->thread, NULL);
+	pthread_mutex_lock(&n->vs.mtx);
+	vhost_net_close(n->vhost);
+	n->vhost = NULL;
+	pr_info("%s: %llu queue notifications handled by acrn-dm", n->ifname,
+		(unsigned long long)n->notifies);
+	pthread_mutex_unlock(&n->vs.mtx);
 	virtio_dev_deinit(&n->vs);
 	vnet_free(n);
+}
+
+static const struct pci_vdev_ops pci_ops_virtio_net;
+
+int virtio_net_stats(struct vmctx *ctx, int slot, int func, uint64_t *notifies, bool *vhost)
+{
+	struct pci_vdev *dev = pci_get_vdev(ctx, 0, slot, func);
+	struct virtio_net *n;
+
+	if (dev == NULL || dev->ops != &pci_ops_virtio_net || dev->arg == NULL)
+		return -ENODEV;
+	n = dev->arg;
+	pthread_mutex_lock(&n->vs.mtx);
+	*notifies = n->notifies;
+	*vhost = vhost_net_running(n->vhost);
+	pthread_mutex_unlock(&n->vs.mtx);
+	return 0;
 }
 
 static const struct pci_vdev_ops pci_ops_virtio_net = {
