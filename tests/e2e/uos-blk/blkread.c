@@ -4,7 +4,7 @@
  * the User VM; busybox has no fio).
  *
  *   blkread gen FILE MIB                    write MIB MiB of the pattern below to FILE
- *   blkread seq PATH BS MIB NAME [direct]   read MIB MiB from offset 0 in BS-byte read() calls
+ *   blkread seq PATH BS MIB NAME [direct]   read MIB MiB from offset 0 in BS-byte pread() calls
  *   blkread rand PATH COUNT MIB NAME [direct]
  *                                           COUNT 4 KiB pread() calls at offsets drawn from a
  *                                           fixed-seed xorshift64 over the first MIB MiB
@@ -12,7 +12,7 @@
  * "direct" opens with O_DIRECT (a block device: every read() is one request to the device,
  * no page cache, no read-ahead).  Every byte read is checked against the pattern -- the 8-byte
  * word at offset o holds (o / 8) * 0x9E3779B97F4A7C15 + 0x5DEECE66D -- so data from a wrong
- * offset fails too.  Only the read calls are timed: RDTSC before and after each one, summed;
+ * offset fails too.  Only the pread() calls are timed: RDTSC before and after each one, summed;
  * under Bochs with clock sync=none a tick is an emulated instruction, and e2e.hz=TICKS (kernel
  * command line, the emulator's ips; default 80000000) turns ticks into emulated seconds.
  * Output: "blkread: ..." detail lines and "BENCH NAME_seq_mibps X MiB/s" or
@@ -113,6 +113,29 @@ static int open_in(const char *path, int direct)
 	return fd;
 }
 
+/* One timed pread() of @p len bytes at @p off, checked; adds its ticks to *ticks. */
+static int timed_read(int fd, const char *path, uint64_t *buf, size_t len, uint64_t off,
+		      uint64_t *ticks)
+{
+	uint64_t t0 = tsc();
+	ssize_t r = pread(fd, buf, len, (off_t)off);
+	long bad;
+
+	*ticks += tsc() - t0;
+	if (r != (ssize_t)len) {
+		fprintf(stderr, "blkread: read %s at %llu: %s\n", path, (unsigned long long)off,
+			r < 0 ? strerror(errno) : "short read");
+		return -1;
+	}
+	bad = check(buf, len, off);
+	if (bad >= 0) {
+		fprintf(stderr, "blkread: %s: wrong data at byte %llu\n", path,
+			(unsigned long long)(off + 8 * (uint64_t)bad));
+		return -1;
+	}
+	return 0;
+}
+
 static int gen(const char *path, uint64_t bytes)
 {
 	const size_t chunk = MIB;
@@ -149,27 +172,12 @@ static int seq(const char *path, size_t bs, uint64_t bytes, const char *name, in
 			(unsigned long long)bytes, bs);
 		return 1;
 	}
-	for (off = 0; off < bytes; off += bs) {
-		uint64_t t0 = tsc();
-		ssize_t r = read(fd, buf, bs);
-		long bad;
-
-		ticks += tsc() - t0;
-		if (r != (ssize_t)bs) {
-			fprintf(stderr, "blkread: read %s at %llu: %s\n", path, (unsigned long long)off,
-				r < 0 ? strerror(errno) : "short read");
+	for (off = 0; off < bytes; off += bs)
+		if (timed_read(fd, path, buf, bs, off, &ticks) != 0)
 			return 1;
-		}
-		bad = check(buf, bs, off);
-		if (bad >= 0) {
-			fprintf(stderr, "blkread: %s: wrong data at byte %llu\n", path,
-				(unsigned long long)(off + 8 * (uint64_t)bad));
-			return 1;
-		}
-	}
 	close(fd);
 	secs = (double)ticks / ticks_per_second();
-	printf("blkread: seq %s%s: %llu MiB in %llu x %zu-byte reads, %llu ticks in read(), data ok\n",
+	printf("blkread: seq %s%s: %llu MiB in %llu x %zu-byte reads, %llu ticks in pread(), data ok\n",
 	       path, direct ? " O_DIRECT" : "", (unsigned long long)(bytes / MIB),
 	       (unsigned long long)(bytes / bs), bs, (unsigned long long)ticks);
 	printf("BENCH %s_seq_mibps %.1f MiB/s\n", name, (double)bytes / MIB / secs);
@@ -185,28 +193,11 @@ static int rnd(const char *path, uint64_t count, uint64_t bytes, const char *nam
 	if (fd < 0)
 		return 1;
 	for (uint64_t i = 0; i < count; i++) {
-		uint64_t off, t0;
-		ssize_t r;
-		long bad;
-
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		off = (x % blocks) * RAND_BS;
-		t0 = tsc();
-		r = pread(fd, buf, RAND_BS, (off_t)off);
-		ticks += tsc() - t0;
-		if (r != (ssize_t)RAND_BS) {
-			fprintf(stderr, "blkread: pread %s at %llu: %s\n", path,
-				(unsigned long long)off, r < 0 ? strerror(errno) : "short read");
+		if (timed_read(fd, path, buf, RAND_BS, (x % blocks) * RAND_BS, &ticks) != 0)
 			return 1;
-		}
-		bad = check(buf, RAND_BS, off);
-		if (bad >= 0) {
-			fprintf(stderr, "blkread: %s: wrong data at byte %llu\n", path,
-				(unsigned long long)(off + 8 * (uint64_t)bad));
-			return 1;
-		}
 	}
 	close(fd);
 	secs = (double)ticks / ticks_per_second();
