@@ -89,9 +89,15 @@ struct result {
 	double cpu_us;		/* least CPU time (all threads) per request over the runs */
 };
 
+static char file_path[] = "/tmp/bench_blk-XXXXXX";
+static bool file_made;
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
+
+	if (file_made)
+		unlink(file_path);	/* no 64 MiB file left behind */
 
 	printf("bench_blk: FAIL ");
 	va_start(ap, fmt);
@@ -365,7 +371,7 @@ int main(int argc, char **argv)
 {
 	static uint64_t seq[FILE_BYTES / SEQ_BS], rnd[NRAND];
 	struct result sb, sp, rb, rp, r1b, r1p;
-	char path[] = "/tmp/bench_blk-XXXXXX", dev[128];
+	char *path = file_path, dev[128];
 	struct dmtest_vm vm;
 	struct drv d;
 	uint64_t x = 0x2545F4914F6CDD1DULL;
@@ -377,6 +383,7 @@ int main(int argc, char **argv)
 	fd = mkstemp(path);
 	if (fd < 0)
 		die("mkstemp: %s", strerror(errno));
+	file_made = true;
 	close(fd);
 	make_file(path);
 	fd = open(path, O_RDONLY);
