@@ -64,6 +64,7 @@ int fdatasync(int fd)
 /* --- preadv()/pwritev() seen by the device: count calls, optionally cap each transfer --- */
 static int preadv_calls, pwritev_calls;
 static size_t io_cap;		/* 0: no cap; else at most io_cap bytes per call (short I/O) */
+static int io_delay_ms;		/* each preadv() first sleeps this long (a slow disk) */
 
 static ssize_t capped_rw(long nr, int fd, const struct iovec *iov, int n, off_t off)
 {
@@ -84,7 +85,11 @@ static ssize_t capped_rw(long nr, int fd, const struct iovec *iov, int n, off_t 
 
 ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
 {
+	struct timespec ts = { 0, (long)io_delay_ms * 1000000L };
+
 	preadv_calls++;
+	if (io_delay_ms > 0)
+		nanosleep(&ts, NULL);
 	return capped_rw(SYS_preadv, fd, iov, n, off);
 }
 
@@ -548,6 +553,34 @@ static void test_virtio_blk_short_transfers_resume_mid_segment(void **state)
 	vd_set_status(&d, 0);
 }
 
+/* The fake VMM's MSI wait (what bench_blk sleeps on) times out with nothing sent, and returns
+ * once the device's completion interrupt arrives, with the used element already visible.  The
+ * read is slowed down (200 ms) so that the wait surely starts before the interrupt. */
+static void test_virtio_blk_completion_msi_ends_wait(void **state)
+{
+	struct { uint32_t type, reserved; uint64_t sector; } hdr = { T_IN, 0, 7 };
+	struct vd_buf b[3] = { { HDR_GPA, 16, false }, { BUF_GPA, 512, true }, { STATUS_GPA, 1, true } };
+	struct timespec t0, t1;
+	struct vdrv d;
+	unsigned int m;
+
+	open_rw(state, &d, false, F_V1);
+	m = vmm_test_get(d.ctx)->msi_total;
+	assert_int_equal(vmm_test_wait_msi(d.ctx, m, 20), m);
+	assert_int_equal(vmm_test_gpa_write(d.ctx, HDR_GPA, &hdr, sizeof(hdr)), 0);
+	vd_post(&d, 0, b, 3);
+	io_delay_ms = 200;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vd_kick(&d, 0);
+	assert_int_equal(vd_used_idx(&d, 0), 0);
+	assert_true(vmm_test_wait_msi(d.ctx, m, 8000) > m);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	io_delay_ms = 0;
+	assert_true(t1.tv_sec - t0.tv_sec < 4);		/* woken by the MSI, not the timeout */
+	assert_int_equal(vd_used_idx(&d, 0), 1);
+	vd_set_status(&d, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_virtio_blk_several_requests_in_flight_all_complete),
 		cmocka_unit_test(test_virtio_blk_scattered_read_is_one_preadv),
 		cmocka_unit_test(test_virtio_blk_short_transfers_resume_mid_segment),
+		cmocka_unit_test(test_virtio_blk_completion_msi_ends_wait),
 		cmocka_unit_test(test_virtio_blk_rescan_switches_file_and_raises_config_irq),
 		cmocka_unit_test(test_virtio_blk_request_without_status_byte_needs_reset),
 	};
