@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
 DESC="virtio-blk read throughput: the Service VM reads a 64 MiB pattern image on tmpfs (file, then loop device O_DIRECT), then a User VM reads the same image as /dev/vda through acrn-dm (O_DIRECT 128 KiB and 1 MiB sequential and 4 KiB random at the same offsets, then buffered sequential); every byte checked, read() calls timed with RDTSC"
-CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=1800
+CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=3600
 HV_CMDLINE="console=com2"
 SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.hz=${IPS:-80000000} e2e.mib=64 e2e.nrand=2048 e2e.uos_timeout=${E2E_UOS_TIMEOUT:-900}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
