@@ -205,6 +205,8 @@ static int vt_inject_msi(struct vmctx *ctx, uint64_t addr, uint64_t data)
 	int rc = 0;
 
 	pthread_mutex_lock(&p->lock);
+	p->st.msi_total++;
+	pthread_cond_broadcast(&p->cond);
 	if (p->st.nmsi < VMM_TEST_MSIS) {
 		p->st.msi[p->st.nmsi].msi_addr = addr;
 		p->st.msi[p->st.nmsi].msi_data = data;
@@ -406,20 +408,28 @@ void vmm_test_kick(struct vmctx *ctx)
 	pthread_mutex_unlock(&p->lock);
 }
 
-int vmm_test_wait(struct vmctx *ctx, uint32_t vcpu, int timeout_ms, struct acrn_io_request *out)
+/* CLOCK_REALTIME deadline @p ms from now, for pthread_cond_timedwait(). */
+static struct timespec vt_deadline(int ms)
 {
-	struct vmm_test_priv *p = vt_priv(ctx);
-	struct acrn_io_request *slot = &ctx->ioreq_buf->req_slot[vcpu];
 	struct timespec ts;
-	int rc = 0;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
+	return ts;
+}
+
+int vmm_test_wait(struct vmctx *ctx, uint32_t vcpu, int timeout_ms, struct acrn_io_request *out)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+	struct acrn_io_request *slot = &ctx->ioreq_buf->req_slot[vcpu];
+	struct timespec ts = vt_deadline(timeout_ms);
+	int rc = 0;
+
 	pthread_mutex_lock(&p->lock);
 	while (__atomic_load_n(&slot->processed, __ATOMIC_ACQUIRE) != ACRN_IOREQ_STATE_COMPLETE) {
 		if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) == ETIMEDOUT) {
@@ -434,6 +444,21 @@ int vmm_test_wait(struct vmctx *ctx, uint32_t vcpu, int timeout_ms, struct acrn_
 		__atomic_store_n(&slot->processed, ACRN_IOREQ_STATE_FREE, __ATOMIC_RELEASE);
 	}
 	return rc;
+}
+
+unsigned int vmm_test_wait_msi(struct vmctx *ctx, unsigned int seen, int timeout_ms)
+{
+	struct vmm_test_priv *p = vt_priv(ctx);
+	struct timespec ts = vt_deadline(timeout_ms);
+	unsigned int n;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->st.msi_total == seen &&
+	       pthread_cond_timedwait(&p->cond, &p->lock, &ts) != ETIMEDOUT)
+		;
+	n = p->st.msi_total;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
 /* Post on vCPU 0, handle synchronously, check it was completed and notified. */

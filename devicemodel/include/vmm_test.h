@@ -37,6 +37,7 @@ struct vmm_test_state {
 	unsigned int irq_pulses[VMM_TEST_GSIS];	/**< of which raising or falling pulses */
 	size_t nmsi;
 	struct acrn_msi_entry msi[VMM_TEST_MSIS];
+	unsigned int msi_total;			/**< every MSI, also past VMM_TEST_MSIS */
 	unsigned int notify_count[ACRN_IO_REQUEST_MAX];
 	bool client_created, client_destroyed;
 	unsigned int kicks;			/**< posted, not yet seen by attach */
@@ -90,6 +91,12 @@ int vmm_test_mmio(struct vmctx *ctx, int dir, uint64_t addr, int size, uint64_t 
 /** As vmm_test_pio() for a PCI configuration access (ACRN_IOREQ_TYPE_PCICFG). */
 int vmm_test_pcicfg(struct vmctx *ctx, int dir, uint32_t bus, uint32_t dev, uint32_t func,
 		    uint32_t reg, int size, uint32_t *val);
+
+/**
+ * Wait up to @p timeout_ms for an MSI after the first @p seen ones (as a vCPU
+ * halts until its interrupt arrives).  @return msi_total (== @p seen on timeout)
+ */
+unsigned int vmm_test_wait_msi(struct vmctx *ctx, unsigned int seen, int timeout_ms);
 
 /**
  * Copy @p len bytes between guest memory at @p gpa and @p buf, as a DMA

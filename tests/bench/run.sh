@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# make bench: run every BENCH=1 e2e scenario (or the ones named), collect the
-# "BENCH <name> <value> <unit>" lines from their logs, print them and rewrite the table between
+# make bench: run every host benchmark and every BENCH=1 e2e scenario (or the ones named), collect
+# the "BENCH <name> <value> <unit>" lines from their logs, print them and rewrite the table between
 # <!-- bench:begin --> and <!-- bench:end --> in doc/performance.md.
 #
-# Usage: tests/bench/run.sh [scenario...]
+# Host benchmarks (no emulator) are named host-*: host-blk is tests/dm/bench_blk (virtio-blk
+# back-end vs pread), built by `make -C tests/dm bench`, run before the scenarios so that no
+# emulator of ours competes with it; its output is kept in build/e2e/host-blk/host.log.
+#
+# Usage: tests/bench/run.sh [scenario | host-blk]...
 # Environment: E2E_JOBS (parallel scenarios, default nproc), BENCH_DOC (default doc/performance.md).
 # Rows of scenarios that were not run, or failed, this time are kept from the previous table.
 # Derived rows (ratios, see bench_derived below) are recomputed from the merged table each time,
@@ -16,16 +20,48 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/e2e/lib/common.sh"
 doc=${BENCH_DOC:-$top/doc/performance.md}
 
-names=("$@")
-if [ ${#names[@]} -eq 0 ]; then
+host_benches=(host-blk)
+names=() hosts=()
+for n in "$@"; do
+  case $n in host-*) hosts+=("$n") ;; *) names+=("$n") ;; esac
+done
+if [ $# -eq 0 ]; then
+  hosts=("${host_benches[@]}")
   mapfile -t names < <("$top/tests/e2e/run.sh" --list bench)
 fi
-[ ${#names[@]} -gt 0 ] || { echo "bench: no BENCH=1 scenarios"; exit 0; }
+[ ${#names[@]} -gt 0 ] || [ ${#hosts[@]} -gt 0 ] || { echo "bench: no BENCH=1 scenarios"; exit 0; }
 
 out=$(mktemp)
 trap 'rm -f "$out" "$out.rows" "$out.all" "$out.doc"' EXIT
-"$top/tests/e2e/run.sh" "${names[@]}" | tee "$out"
-status=${PIPESTATUS[0]}
+status=0
+
+# bench_host NAME: build and run one host benchmark; one PASS/FAIL line like the scenarios'.
+bench_host() {
+  local name=$1 dir=$E2E_BUILD/$1 t0=$SECONDS cmd
+  case $name in
+    host-blk) cmd=("${BUILD:-$top/build}/tests/dm/bench_blk") ;;
+    *) echo "FAIL $name (no such host benchmark; known: ${host_benches[*]})"; return 1 ;;
+  esac
+  mkdir -p "$dir"
+  if ! make --no-print-directory -C "$top/tests/dm" O="${BUILD:-$top/build}/tests/dm" bench \
+      > "$dir/build.log" 2>&1; then
+    echo "FAIL $name (build failed; logs: ${dir#"$top"/}/build.log)"; return 1
+  fi
+  if "${cmd[@]}" > "$dir/host.log" 2>&1; then
+    echo "PASS $name ($((SECONDS - t0))s)"
+  else
+    echo "FAIL $name ($(grep -m1 'FAIL' "$dir/host.log" || tail -n1 "$dir/host.log"); logs: ${dir#"$top"/}/host.log)"
+    return 1
+  fi
+}
+for h in "${hosts[@]}"; do
+  bench_host "$h" | tee -a "$out"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+done
+if [ ${#names[@]} -gt 0 ]; then
+  "$top/tests/e2e/run.sh" "${names[@]}" | tee -a "$out"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+fi
 
 today=$(date -u +%Y-%m-%d)
 : > "$out.rows"
@@ -34,7 +70,7 @@ for name in $(sed -n 's/^PASS \([A-Za-z0-9_-]*\) .*/\1/p' "$out"); do
   ran+="$name "
   dir=$E2E_BUILD/$name
   # A benchmark line may appear on several outputs (COM2 and port 0xE9): keep one per name.
-  cat "$dir"/com1.log "$dir"/com2.log "$dir"/e9.log 2>/dev/null | tr -d '\r' |
+  cat "$dir"/com1.log "$dir"/com2.log "$dir"/e9.log "$dir"/host.log 2>/dev/null | tr -d '\r' |
     grep -a -o -E 'BENCH [A-Za-z0-9_.-]+ [0-9]+(\.[0-9]+)? [A-Za-z/%]+' |
     awk -v s="$name" -v d="$today" '!seen[$2]++ { printf "| %s | %s | %s | %s | %s |\n", $2, $3, $4, s, d }' \
     >> "$out.rows"
@@ -56,6 +92,9 @@ bench_derived=(
   # kernel only, its entry to /init: BIOS + GRUB (grub-*-bench) and, under the hypervisor,
   # hypervisor entry to first Service VM entry subtracted
   "sos_kernel_ratio x boot_to_init_sos@sos-boot-bench - selftest_boot_tsc@grub-mb2-bench - hv_entry_to_sos_entry@sos-boot-bench / boot_to_init_native@native-boot-bench - grub_linux_kernel_entry@grub-linux-bench"
+  # virtio-blk: the User VM reading /dev/vda vs the Service VM reading the same image file
+  "uos_blk_seq_ratio x uos_blk_seq_mibps@uos-blk-bench / sos_blk_seq_mibps@uos-blk-bench"
+  "uos_blk_rand4k_ratio x uos_blk_rand4k_iops@uos-blk-bench / sos_blk_rand4k_iops@uos-blk-bench"
 )
 
 # Previous rows of scenarios not re-measured now stay; previous derived rows are dropped.

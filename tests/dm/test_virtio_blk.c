@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "virtio/virtio_blk.h"
@@ -58,6 +59,44 @@ int fdatasync(int fd)
 	if (sync_ctx != NULL && vmm_test_gpa_read(sync_ctx, STATUS_GPA, &s, 1) == 0)
 		status_at_sync = s;
 	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* --- preadv()/pwritev() seen by the device: count calls, optionally cap each transfer --- */
+static int preadv_calls, pwritev_calls;
+static size_t io_cap;		/* 0: no cap; else at most io_cap bytes per call (short I/O) */
+static int io_delay_ms;		/* each preadv() first sleeps this long (a slow disk) */
+
+static ssize_t capped_rw(long nr, int fd, const struct iovec *iov, int n, off_t off)
+{
+	struct iovec cut[8];
+	size_t left = io_cap;
+	int k = 0;
+
+	if (io_cap == 0 || n > 8)
+		return syscall(nr, fd, iov, n, (long)off, 0L);
+	for (; k < n && left > 0; k++) {
+		cut[k] = iov[k];
+		if (cut[k].iov_len > left)
+			cut[k].iov_len = left;
+		left -= cut[k].iov_len;
+	}
+	return syscall(nr, fd, cut, k, (long)off, 0L);
+}
+
+ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
+{
+	struct timespec ts = { 0, (long)io_delay_ms * 1000000L };
+
+	preadv_calls++;
+	if (io_delay_ms > 0)
+		nanosleep(&ts, NULL);
+	return capped_rw(SYS_preadv, fd, iov, n, off);
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
+{
+	pwritev_calls++;
+	return capped_rw(SYS_pwritev, fd, iov, n, off);
 }
 
 static uint8_t pattern(uint64_t off)
@@ -429,6 +468,119 @@ static void test_virtio_blk_request_without_status_byte_needs_reset(void **state
 	vd_set_status(&d, 0);
 }
 
+/* Data in four segments of odd sizes, scattered in guest memory (4096 bytes in all). */
+static const struct vd_buf scattered[4] = {
+	{ BUF_GPA + 0x3000, 1000, true }, { BUF_GPA + 0x100, 24, true },
+	{ BUF_GPA + 0x1000, 2048, true }, { BUF_GPA + 0x2200, 1024, true },
+};
+
+/* Post header, the scattered data (device-writable if @p in), status; return the status. */
+static int blk_scattered_req(struct vdrv *d, uint32_t type, uint64_t sector, bool in)
+{
+	struct { uint32_t type, reserved; uint64_t sector; } hdr = { type, 0, sector };
+	struct vd_buf b[6];
+	uint8_t st = 0xff;
+
+	assert_int_equal(vmm_test_gpa_write(d->ctx, HDR_GPA, &hdr, sizeof(hdr)), 0);
+	assert_int_equal(vmm_test_gpa_write(d->ctx, STATUS_GPA, &st, 1), 0);
+	b[0] = (struct vd_buf){ HDR_GPA, sizeof(hdr), false };
+	for (int i = 0; i < 4; i++)
+		b[i + 1] = (struct vd_buf){ scattered[i].gpa, scattered[i].len, in };
+	b[5] = (struct vd_buf){ STATUS_GPA, 1, true };
+	vd_post(d, 0, b, 6);
+	vd_kick(d, 0);
+	if (vd_wait_used(d, 0, NULL, NULL, 5000) != 0)
+		return -1;
+	assert_int_equal(vmm_test_gpa_read(d->ctx, STATUS_GPA, &st, 1), 0);
+	return st;
+}
+
+/* Check the scattered segments hold the file's bytes from @p sector on (xor @p x). */
+static void check_scattered(struct vdrv *d, uint64_t sector, uint8_t x)
+{
+	uint64_t off = sector * 512;
+	uint8_t buf[2048];
+
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vmm_test_gpa_read(d->ctx, scattered[i].gpa, buf, scattered[i].len), 0);
+		for (uint32_t j = 0; j < scattered[i].len; j++)
+			assert_int_equal(buf[j], pattern(off + j) ^ x);
+		off += scattered[i].len;
+	}
+}
+
+static void test_virtio_blk_scattered_read_is_one_preadv(void **state)
+{
+	struct vdrv d;
+	int calls;
+
+	open_rw(state, &d, false, F_V1);
+	calls = preadv_calls;
+	assert_int_equal(blk_scattered_req(&d, T_IN, 40, true), S_OK);
+	assert_int_equal(preadv_calls, calls + 1);	/* not one call per segment */
+	check_scattered(&d, 40, 0);
+	vd_set_status(&d, 0);
+}
+
+static void test_virtio_blk_short_transfers_resume_mid_segment(void **state)
+{
+	struct blk_fixture *fx = *state;
+	uint8_t data[2048], back[4096];
+	struct vdrv d;
+	int calls;
+
+	open_rw(state, &d, false, F_V1);
+	/* 700-byte transfers end inside segments: 4096 bytes take 6 calls. */
+	io_cap = 700;
+	calls = preadv_calls;
+	assert_int_equal(blk_scattered_req(&d, T_IN, 60, true), S_OK);
+	assert_int_equal(preadv_calls, calls + 6);
+	check_scattered(&d, 60, 0);
+	/* The same layout written back xor 0x3c, also in short pieces. */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vmm_test_gpa_read(d.ctx, scattered[i].gpa, data, scattered[i].len), 0);
+		for (uint32_t j = 0; j < scattered[i].len; j++)
+			data[j] ^= 0x3c;
+		assert_int_equal(vmm_test_gpa_write(d.ctx, scattered[i].gpa, data, scattered[i].len), 0);
+	}
+	calls = pwritev_calls;
+	assert_int_equal(blk_scattered_req(&d, T_OUT, 60, false), S_OK);
+	assert_int_equal(pwritev_calls, calls + 6);
+	io_cap = 0;
+	file_read(fx->img, 60 * 512, back, sizeof(back));
+	for (uint32_t j = 0; j < sizeof(back); j++)
+		assert_int_equal(back[j], pattern(60 * 512 + j) ^ 0x3c);
+	vd_set_status(&d, 0);
+}
+
+/* The fake VMM's MSI wait (what bench_blk sleeps on) times out with nothing sent, and returns
+ * once the device's completion interrupt arrives, with the used element already visible.  The
+ * read is slowed down (200 ms) so that the wait surely starts before the interrupt. */
+static void test_virtio_blk_completion_msi_ends_wait(void **state)
+{
+	struct { uint32_t type, reserved; uint64_t sector; } hdr = { T_IN, 0, 7 };
+	struct vd_buf b[3] = { { HDR_GPA, 16, false }, { BUF_GPA, 512, true }, { STATUS_GPA, 1, true } };
+	struct timespec t0, t1;
+	struct vdrv d;
+	unsigned int m;
+
+	open_rw(state, &d, false, F_V1);
+	m = vmm_test_get(d.ctx)->msi_total;
+	assert_int_equal(vmm_test_wait_msi(d.ctx, m, 20), m);
+	assert_int_equal(vmm_test_gpa_write(d.ctx, HDR_GPA, &hdr, sizeof(hdr)), 0);
+	vd_post(&d, 0, b, 3);
+	io_delay_ms = 200;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vd_kick(&d, 0);
+	assert_int_equal(vd_used_idx(&d, 0), 0);
+	assert_true(vmm_test_wait_msi(d.ctx, m, 8000) > m);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	io_delay_ms = 0;
+	assert_true(t1.tv_sec - t0.tv_sec < 4);		/* woken by the MSI, not the timeout */
+	assert_int_equal(vd_used_idx(&d, 0), 1);
+	vd_set_status(&d, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +593,9 @@ int main(void)
 		cmocka_unit_test(test_virtio_blk_read_only_rejects_writes),
 		cmocka_unit_test(test_virtio_blk_discard_and_write_zeroes_zero_the_file),
 		cmocka_unit_test(test_virtio_blk_several_requests_in_flight_all_complete),
+		cmocka_unit_test(test_virtio_blk_scattered_read_is_one_preadv),
+		cmocka_unit_test(test_virtio_blk_short_transfers_resume_mid_segment),
+		cmocka_unit_test(test_virtio_blk_completion_msi_ends_wait),
 		cmocka_unit_test(test_virtio_blk_rescan_switches_file_and_raises_config_irq),
 		cmocka_unit_test(test_virtio_blk_request_without_status_byte_needs_reset),
 	};
