@@ -20,6 +20,7 @@
 #include <arch/x86/per_cpu.h>
 #include <arch/x86/smp.h>
 #include <arch/x86/timer.h>
+#include <arch/x86/ioapic.h>
 #include <arch/x86/vtd.h>
 #include <arch/x86/vmx/vmx.h>
 #include <lib/string.h>
@@ -154,6 +155,8 @@ void bsp_main(uint32_t magic, uint32_t info_pa)
 		platform.ioapic_count, platform.lapic_addr, platform.dmar_pa ? ", DMAR present" : "");
 	/* Without DMAR (emulators) this logs one warning; passthrough of DMA devices is refused. */
 	(void)vtd_init(&platform);
+	/* Forwarded INTx pins are masked there while a User VM serves them. */
+	(void)ioapic_init(&platform);
 
 	no_vmx = vmx_check_support();
 	if (no_vmx != NULL) {

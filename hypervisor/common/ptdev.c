@@ -23,6 +23,8 @@
 #include <common/vm.h>
 #include <common/log.h>
 #include <arch/x86/guest/virq.h>
+#include <arch/x86/ioapic.h>
+#include <arch/x86/vtd.h>
 #include <arch/x86/spinlock.h>
 #include <public/acrn_common.h>
 #include <lib/errno.h>
@@ -39,6 +41,7 @@ struct ptdev {
 struct ptdev_intx {
 	bool used;
 	bool asserted;		/* virtual line high, physical pin masked */
+	uint32_t fired;		/* physical interrupts forwarded (log only) */
 	bool is_pic_pin;
 	struct vm *vm;
 	uint16_t phys_bdf, virt_bdf;
@@ -54,19 +57,18 @@ static spinlock_t ptdev_lock = SPINLOCK_INIT;
 #define BDF_FN(b)	((uint32_t)(b) & 7U)
 
 /*
- * THE place where an assignment reaches the IOMMU.  The VT-d driver
- * (arch/x86/vtd.c, not merged yet) will provide vtd_present() and
- * vtd_assign_device(vm, bdf); until then no DMA remapping exists and
- * acrn-dm refuses DMA-capable passthrough unless told "unsafe".
- * Called with ptdev_lock held; @assign false = give the device back to
- * the Service VM's domain.
+ * THE place where an assignment reaches the IOMMU (arch/x86/vtd.c).
+ * Without remapping units (no DMAR table: emulators, some boards) there is
+ * nothing to program and the assignment goes ahead: acrn-dm has refused
+ * DMA-capable passthrough there unless told "unsafe" (doc/passthrough.md).
+ * Called with ptdev_lock held; @assign false = take the device out of the
+ * VM's domain.
  */
 static int iommu_attach(struct vm *vm, uint16_t bdf, bool assign)
 {
-	(void)vm;
-	(void)bdf;
-	(void)assign;
-	return 0;
+	if (!vtd_present())
+		return 0;
+	return assign ? vtd_assign_device(vm, bdf) : vtd_unassign_device(vm, bdf);
 }
 
 /* The User VM @vmid, or NULL (never the Service VM or a test VM). */
@@ -96,20 +98,44 @@ static struct ptdev *dev_by_virt(const struct vm *vm, uint16_t virt_bdf)
 	return NULL;
 }
 
-/* Drop mapping @x; a line left high is lowered (its pin is unmasked by
- * whoever wires the physical path; it is no longer forwarded). */
-static void intx_drop(struct ptdev_intx *x)
+/*
+ * Virtual lines to lower once ptdev_lock is released: the vIOAPIC EOI path
+ * holds the VM's virq lock when it calls ptdev_intx_eoi(), so ptdev_lock is
+ * never held while taking a virq lock (the order is virq, then ptdev).
+ */
+struct intx_lowering {
+	uint32_t n;
+	struct vm *vm[PTDEV_INTX_MAX];
+	uint32_t pin[PTDEV_INTX_MAX];
+};
+
+static void intx_lower_all(const struct intx_lowering *l)
 {
-	if (x->asserted)
-		(void)virq_set_irqline(x->vm, x->virt_pin, ACRN_HC_IRQLINE_SET_LOW);
+	for (uint32_t i = 0; i < l->n; i++)
+		(void)virq_set_irqline(l->vm[i], l->pin[i], ACRN_HC_IRQLINE_SET_LOW);
+}
+
+/*
+ * Drop mapping @x.  A line left high is lowered; its physical pin stays
+ * masked: by now the Service VM's VHM has freed the interrupt (Linux masks
+ * it then) and unmasks it itself when a driver requests it again.
+ */
+static void intx_drop(struct ptdev_intx *x, struct intx_lowering *l)
+{
+	pr_info("VM %u: physical pin %u no longer forwarded (%u interrupts)", x->vm->id,
+		x->phys_pin, x->fired);
+	if (x->asserted && l != NULL && l->n < PTDEV_INTX_MAX) {
+		l->vm[l->n] = x->vm;
+		l->pin[l->n++] = x->virt_pin;
+	}
 	memset(x, 0, sizeof(*x));
 }
 
-static void dev_drop(struct ptdev *d)
+static void dev_drop(struct ptdev *d, struct intx_lowering *l)
 {
 	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++)
 		if (intxs[i].used && intxs[i].vm == d->vm && intxs[i].phys_bdf == d->phys_bdf)
-			intx_drop(&intxs[i]);
+			intx_drop(&intxs[i], l);
 	(void)iommu_attach(d->vm, d->phys_bdf, false);
 	memset(d, 0, sizeof(*d));
 }
@@ -179,6 +205,7 @@ int64_t hc_deassign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gp
 {
 	struct vm *vm = ptdev_vm(vmid);
 	struct acrn_hc_pcidev p;
+	struct intx_lowering low = { 0 };
 	struct ptdev *d;
 	int ret;
 
@@ -197,9 +224,10 @@ int64_t hc_deassign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gp
 	} else {
 		pr_info("VM %u: %02x:%02x.%u given back", vm->id, BDF_BUS(p.phys_bdf),
 			BDF_DEV(p.phys_bdf), BDF_FN(p.phys_bdf));
-		dev_drop(d);
+		dev_drop(d, &low);
 	}
 	spin_unlock(&ptdev_lock);
+	intx_lower_all(&low);
 	return ret;
 }
 
@@ -276,6 +304,7 @@ int64_t hc_reset_ptdev_intr_info(struct vcpu *caller, uint64_t vmid, uint64_t pa
 {
 	struct vm *vm = ptdev_vm(vmid);
 	struct acrn_hc_ptdev_irq q;
+	struct intx_lowering low = { 0 };
 	int ret;
 
 	if (vm == NULL)
@@ -292,28 +321,32 @@ int64_t hc_reset_ptdev_intr_info(struct vcpu *caller, uint64_t vmid, uint64_t pa
 			if (x->used && x->vm == vm && x->phys_bdf == q.phys_bdf &&
 			    x->phys_pin == q.intx.phys_pin && x->virt_pin == q.intx.virt_pin &&
 			    x->is_pic_pin == (q.intx.is_pic_pin != 0U)) {
-				intx_drop(x);
+				intx_drop(x, &low);
 				ret = 0;
 				break;
 			}
 		}
 	}
 	spin_unlock(&ptdev_lock);
+	intx_lower_all(&low);
 	return ret;
 }
 
 void ptdev_release_vm(struct vm *vm)
 {
+	struct intx_lowering low = { 0 };
+
 	spin_lock(&ptdev_lock);
 	for (uint32_t i = 0; i < PTDEV_MAX; i++)
 		if (devs[i].used && devs[i].vm == vm)
-			dev_drop(&devs[i]);
+			dev_drop(&devs[i], &low);
 	/* Mappings whose device went first (cannot happen, but never leave a
 	 * pointer to a freed VM behind). */
 	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++)
 		if (intxs[i].used && intxs[i].vm == vm)
 			memset(&intxs[i], 0, sizeof(intxs[i]));
 	spin_unlock(&ptdev_lock);
+	intx_lower_all(&low);
 }
 
 struct vm *ptdev_owner(uint16_t bdf)
@@ -328,8 +361,16 @@ struct vm *ptdev_owner(uint16_t bdf)
 	return vm;
 }
 
+/*
+ * The physical pin fired (82093AA level-triggered input): mask it first, so
+ * the Service VM's EOI of the physical interrupt does not make it fire again
+ * while the device still asserts, then raise the VM's line.  It stays masked
+ * until the VM EOIs that line (ptdev_intx_eoi).
+ */
 bool ptdev_intx_phys_irq(uint32_t phys_pin)
 {
+	struct vm *vm = NULL;
+	uint32_t line = 0;
 	bool ours = false;
 
 	spin_lock(&ptdev_lock);
@@ -339,13 +380,18 @@ bool ptdev_intx_phys_irq(uint32_t phys_pin)
 		if (!x->used || x->phys_pin != phys_pin)
 			continue;
 		ours = true;
+		(void)ioapic_set_gsi_masked(phys_pin, true);
 		if (!x->asserted) {
 			x->asserted = true;
-			(void)virq_set_irqline(x->vm, x->virt_pin, ACRN_HC_IRQLINE_SET_HIGH);
+			x->fired++;
+			vm = x->vm;
+			line = x->virt_pin;
 		}
 		break;
 	}
 	spin_unlock(&ptdev_lock);
+	if (vm != NULL)
+		(void)virq_set_irqline(vm, line, ACRN_HC_IRQLINE_SET_HIGH);
 	return ours;
 }
 
@@ -360,12 +406,25 @@ int ptdev_intx_eoi(struct vm *vm, uint32_t virt_pin)
 		if (!x->used || x->vm != vm || x->virt_pin != virt_pin || !x->asserted)
 			continue;
 		x->asserted = false;
-		(void)virq_set_irqline(vm, virt_pin, ACRN_HC_IRQLINE_SET_LOW);
 		pin = (int)x->phys_pin;
 		break;
 	}
 	spin_unlock(&ptdev_lock);
+	if (pin >= 0) {
+		/* Line low before the unmask: a device that still asserts fires
+		 * again and raises it anew. */
+		(void)virq_set_irqline(vm, virt_pin, ACRN_HC_IRQLINE_SET_LOW);
+		(void)ioapic_set_gsi_masked((uint32_t)pin, false);
+	}
 	return pin;
+}
+
+int64_t hc_ptdev_intx_fired(struct vcpu *caller, uint64_t phys_pin)
+{
+	(void)caller;
+	if (phys_pin >= PTDEV_PHYS_PINS)
+		return -EINVAL;
+	return ptdev_intx_phys_irq((uint32_t)phys_pin) ? 0 : -ENOENT;
 }
 
 bool ptdev_intx_phys_masked(uint32_t phys_pin)

@@ -757,7 +757,7 @@ int64_t hc_set_memory_regions(struct vcpu *caller, uint64_t param_gpa)
 		if (r->type == ACRN_HC_MEM_REGION_ADD)
 			ret = vm_map(vm, r->user_vm_pa, r->service_vm_pa, r->size, region_prot(r->attr));
 		else
-			ret = pgtable_unmap(&vm->ept, r->user_vm_pa, r->size);
+			ret = vm_unmap(vm, r->user_vm_pa, r->size);
 	}
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
 		if (vm->vcpus[i]->vmcs_ready)

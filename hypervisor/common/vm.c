@@ -102,6 +102,15 @@ int vm_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t pr
 	return ret != 0 ? ret : vtd_map(vm, gpa, hpa, size, prot);
 }
 
+int vm_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	int ret = pgtable_unmap(&vm->ept, gpa, size);
+	/* The DMA domain loses the range even if the EPT walk failed half-way. */
+	int dma = vtd_unmap(vm, gpa, size);
+
+	return ret != 0 ? ret : dma;
+}
+
 /* Walk the VM's EPT page by page; each chunk stays within one mapped page. */
 static int vm_copy(struct vm *vm, uint64_t gpa, void *buf, size_t len, bool to_guest)
 {

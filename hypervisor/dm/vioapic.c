@@ -133,6 +133,8 @@ void vioapic_eoi(struct vioapic *io, uint32_t vector)
 		    (rte & VIOAPIC_RTE_REM_IRR) == 0U)
 			continue;
 		io->rte[pin] = rte & ~VIOAPIC_RTE_REM_IRR;
+		if (io->ops->eoi_pin != NULL)
+			io->ops->eoi_pin(io->ctx, pin);
 		vioapic_try_deliver(io, pin, false);
 	}
 }

@@ -26,6 +26,15 @@ struct vhm_memseg {
 	unsigned long npages;
 };
 
+/** A passed-through function's INTx taken by the VHM (vhm_ptdev.c). */
+struct vhm_intx {
+	bool used;
+	int irq;		/* Linux IRQ, = the GSI */
+	u32 gsi;
+	u16 phys_bdf;
+};
+#define VHM_MAX_INTX	8
+
 /** One VM, owned by one open file of /dev/acrn_vhm. */
 struct vhm_vm {
 	struct mutex lock;		/* serialises ioctls changing the VM */
@@ -53,6 +62,8 @@ struct vhm_vm {
 	struct list_head ioeventfds;
 	struct mutex irqfds_lock;
 	struct list_head irqfds;
+
+	struct vhm_intx intx[VHM_MAX_INTX];	/* under lock */
 };
 
 /* vhm_vm.c */
@@ -74,6 +85,14 @@ int vhm_mm_unset_memseg(struct vhm_vm *vm, const struct acrn_vm_memmap *map);
 void vhm_mm_release_all(struct vhm_vm *vm);
 /** Pin one page-aligned user page for the hypervisor to write. */
 int vhm_mm_pin_one(unsigned long uaddr, struct page **page);
+
+/* vhm_ptdev.c */
+/** ACRN_IOCTL_SET_PTDEV_INTR: hypercall, then request the IRQ; lock held. */
+int vhm_ptdev_intx_set(struct vhm_vm *vm, struct acrn_ptdev_irq *p);
+/** ACRN_IOCTL_RESET_PTDEV_INTR: free the IRQ, then hypercall; lock held. */
+int vhm_ptdev_intx_reset(struct vhm_vm *vm, struct acrn_ptdev_irq *p);
+/** Free every IRQ taken for @vm (before HC_DESTROY_VM); lock held. */
+void vhm_ptdev_release_all(struct vhm_vm *vm);
 
 /* vhm_ioreq.c */
 /** Start the dispatch machinery (workqueue, polling timer off). */

@@ -181,14 +181,14 @@ static int vhm_intr_monitor(struct vhm_vm *vm, unsigned long uaddr)
 	return 0;
 }
 
-static int vhm_ptdev_intr(struct vhm_vm *vm, unsigned long id, struct acrn_ptdev_irq *p)
+static int vhm_ptdev_intr(struct vhm_vm *vm, bool set, struct acrn_ptdev_irq *p)
 {
 	if (p->type > ACRN_PTDEV_IRQ_MSIX || p->intx.is_pic_pin > 1 ||
 	    (p->type == ACRN_PTDEV_IRQ_INTX &&
 	     (p->intx.virt_pin >= VHM_MAX_GSI || p->intx.phys_pin >= VHM_MAX_GSI)))
 		return vhm_bad("PTDEV_INTR: type %u pins %u/%u", p->type,
 			       p->intx.virt_pin, p->intx.phys_pin);
-	return vhm_hc_vm_ptr(id, vm->vmid, p);
+	return set ? vhm_ptdev_intx_set(vm, p) : vhm_ptdev_intx_reset(vm, p);
 }
 
 static int vhm_pcidev(struct vhm_vm *vm, unsigned long id, struct acrn_pcidev *p)
@@ -317,9 +317,9 @@ static long vhm_struct_ioctl(struct vhm_vm *vm, unsigned int cmd, void *k)
 	case ACRN_IOCTL_UNSET_MEMSEG:
 		return vhm_mm_unset_memseg(vm, k);
 	case ACRN_IOCTL_SET_PTDEV_INTR:
-		return vhm_ptdev_intr(vm, HC_SET_PTDEV_INTR_INFO, k);
+		return vhm_ptdev_intr(vm, true, k);
 	case ACRN_IOCTL_RESET_PTDEV_INTR:
-		return vhm_ptdev_intr(vm, HC_RESET_PTDEV_INTR_INFO, k);
+		return vhm_ptdev_intr(vm, false, k);
 	case ACRN_IOCTL_ASSIGN_PCIDEV:
 		return vhm_pcidev(vm, HC_ASSIGN_PCIDEV, k);
 	case ACRN_IOCTL_DEASSIGN_PCIDEV:

@@ -147,6 +147,7 @@ int vhm_vm_destroy(struct vhm_vm *vm)
 	vhm_ioreq_detach_vm(vm);
 	vhm_ioreq_destroy_client(vm);
 	vhm_eventfd_release_all(vm);
+	vhm_ptdev_release_all(vm);	/* before the hypervisor drops the pins */
 	vm->created = false;
 
 	ret = vhm_hc_destroy_vm(vm->vmid);

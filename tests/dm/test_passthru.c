@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dmtest.h"
+#include "fake_pciaccess.h"
 #include "hw/passthru.h"
 #include "pci_core.h"
 
@@ -212,6 +213,7 @@ static void test_bad_bdf_and_missing_device_are_one_line_errors(void **state)
 	}
 	assert_int_equal(create(&vm, "5,passthru,0/5/0"), -ENODEV);
 	assert_non_null(strstr(vm.err, "no PCI device 0000:00:05.0"));
+	assert_int_equal(fake_pciaccess_live, 0);	/* libpciaccess released */
 	dm_config_free(&vm.cfg);
 }
 
@@ -297,6 +299,7 @@ static void test_host_driver_unbound_device_reset_then_given_back(void **state)
 	assert_int_equal(st->ptirq_resets, 1);
 	assert_string_equal(text(DEV "/reset"), "1");
 	assert_string_equal(text("bus/pci/drivers/ne2k-pci/bind"), "0000:00:04.0");
+	assert_int_equal(fake_pciaccess_live, 0);	/* libpciaccess released */
 	dmtest_vm_destroy(&vm);
 }
 
@@ -309,6 +312,7 @@ static void test_assign_refused_is_one_line_and_gives_the_device_back(void **sta
 					      "-s", "6,passthru,0/4/0", "vm", NULL), 0);
 	assert_non_null(strstr(vm.err, "refused to assign 0000:00:04.0"));
 	assert_null(strchr(vm.err, '\n'));
+	assert_int_equal(fake_pciaccess_live, 0);
 	assert_string_equal(text("bus/pci/drivers/ne2k-pci/bind"), "0000:00:04.0");
 	dm_config_free(&vm.cfg);
 }

@@ -3,8 +3,9 @@
  * PCI passthrough: `-s N,passthru,BUS/DEV/FUNC[,unsafe]` (BUS, DEV, FUNC in
  * hex) gives a physical function of the Service VM to the User VM.
  *
- * Init: refuse without an IOMMU unless "unsafe"; read the function's config
- * space and BAR layout from sysfs; unbind its host driver and reset it; give
+ * Init: refuse without an IOMMU unless "unsafe"; find the function and read
+ * its config space and BAR layout with libpciaccess; unbind its host driver
+ * and reset it (sysfs: libpciaccess does neither); give
  * the guest a virtual function with the same IDs and class, BARs of the same
  * kinds and sizes placed by the PCI core (the guest moves them at will), no
  * capabilities (MSI/MSI-X are not virtualized yet, so they stay hidden) and
@@ -29,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pciaccess.h>
 
 #include "dm_log.h"
 #include "hw/passthru.h"
@@ -37,11 +39,6 @@
 #include "vmm.h"
 
 const char *passthru_sysfs_root = "/sys";
-
-/* struct resource flags as sysfs "resource" prints them (linux/ioport.h). */
-#define RES_IO		0x00000100ULL
-#define RES_MEM		0x00000200ULL
-#define RES_MEM_64	0x00100000ULL
 
 /* Command bits the guest controls on the real device. */
 #define GUEST_CMD_BITS	(PCIM_CMD_BUSMASTER | PCIM_CMD_INTXDIS)
@@ -57,7 +54,9 @@ struct pt_state {
 	char dir[PATH_MAX];	/* <root>/bus/pci/devices/0000:BB:DD.F */
 	char name[16];		/* 0000:BB:DD.F */
 	char driver[64];	/* host driver to bind again, "" if none */
-	int cfg_fd;
+	bool pciaccess;		/* holds a pt_pciaccess_get() reference */
+	struct pci_device *pdev;	/* libpciaccess's, NULL until found */
+	bool cmd_saved;		/* host_cmd read: restore it on release */
 	uint8_t hcfg[PCI_CFG_SIZE];
 	uint16_t host_cmd;
 	struct pt_bar bar[PCI_BAR_COUNT];
@@ -147,44 +146,56 @@ static int pt_fail(struct pci_vdev *dev, int rc, const char *fmt, const char *ar
 	return rc;
 }
 
-/* The BAR layout from the "resource" file: "start end flags" per line. */
+/*
+ * libpciaccess is initialised once for all passthru devices of the process
+ * (pci_system_init() scans the whole bus) and cleaned up with the last one.
+ */
+static unsigned int pt_pciaccess_users;
+
+static int pt_pciaccess_get(void)
+{
+	int rc;
+
+	if (pt_pciaccess_users == 0) {
+		rc = pci_system_init();
+		if (rc != 0)
+			return -rc;
+	}
+	pt_pciaccess_users++;
+	return 0;
+}
+
+static void pt_pciaccess_put(void)
+{
+	if (pt_pciaccess_users > 0 && --pt_pciaccess_users == 0)
+		pci_system_cleanup();
+}
+
+/* The BAR layout as libpciaccess probed it (PCI Local Bus 3.0 §6.2.5.1). */
 static int read_bars(struct pt_state *s)
 {
-	char path[PATH_MAX + 16], line[128];
-	FILE *f;
-	int i;
+	int rc = pci_device_probe(s->pdev);
 
-	snprintf(path, sizeof(path), "%s/resource", s->dir);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -errno;
-	for (i = 0; i < PCI_BAR_COUNT && fgets(line, sizeof(line), f) != NULL; i++) {
-		unsigned long long start, end, flags;
+	if (rc != 0)
+		return -rc;
+	for (int i = 0; i < PCI_BAR_COUNT; i++) {
+		const struct pci_mem_region *r = &s->pdev->regions[i];
 		struct pt_bar *b = &s->bar[i];
 
-		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3) {
-			fclose(f);
-			return -EINVAL;
-		}
-		if (b->type == PCI_BAR_MEM64_HI || (start == 0 && end == 0))
+		if (b->type == PCI_BAR_MEM64_HI || r->size == 0)
 			continue;
-		if (end < start || (flags & (RES_IO | RES_MEM)) == 0)
-			continue;
-		b->size = end - start + 1;
-		if (flags & RES_IO) {
+		b->size = r->size;
+		if (r->is_IO) {
 			b->type = PCI_BAR_IO;
-		} else if ((flags & RES_MEM_64) && i + 1 < PCI_BAR_COUNT) {
+		} else if (r->is_64 && i + 1 < PCI_BAR_COUNT) {
 			b->type = PCI_BAR_MEM64;
 			s->bar[i + 1].type = PCI_BAR_MEM64_HI;
 		} else {
 			b->type = PCI_BAR_MEM32;
 		}
-		if ((b->size & (b->size - 1)) != 0 || b->size > (1ULL << 32)) {
-			fclose(f);
+		if ((b->size & (b->size - 1)) != 0 || b->size > (1ULL << 32))
 			return -EINVAL;		/* not a BAR a guest could size */
-		}
 	}
-	fclose(f);
 	return 0;
 }
 
@@ -207,10 +218,10 @@ static int open_bar(struct pt_state *s, int i)
 	return 0;
 }
 
-static void host_cfg_write(struct pt_state *s, int off, const void *val, size_t len)
+static void host_cmd_write(struct pt_state *s, uint16_t cmd)
 {
-	if (pwrite(s->cfg_fd, val, len, off) != (ssize_t)len)
-		pr_warn("%s: config write at %#x failed", s->name, off);
+	if (pci_device_cfg_write_u16(s->pdev, cmd, PCIR_COMMAND) != 0)
+		pr_warn("%s: command register write failed", s->name);
 }
 
 /* Host driver name from the "driver" link, and unbind it. */
@@ -287,12 +298,10 @@ static void pt_release(struct vmctx *ctx, struct pci_vdev *dev, struct pt_state 
 		if (s->bar[i].fd >= 0)
 			close(s->bar[i].fd);
 	}
-	if (s->cfg_fd >= 0) {
-		uint16_t cmd = s->host_cmd;
-
-		host_cfg_write(s, PCIR_COMMAND, &cmd, sizeof(cmd));
-		close(s->cfg_fd);
-	}
+	if (s->cmd_saved)
+		host_cmd_write(s, s->host_cmd);
+	if (s->pciaccess)
+		pt_pciaccess_put();
 	if (s->driver[0] != '\0') {
 		reset_host_device(s);
 		rebind_host_driver(s);
@@ -306,9 +315,9 @@ static int pt_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_
 	const char *spec = dm_dev_positional(cfg, 0);
 	bool unsafe = dm_dev_has_flag(cfg, "unsafe");
 	uint16_t bdf, cmd = 0;
+	struct pci_device *pdev;
 	struct pt_state *s;
-	struct stat st;
-	char path[PATH_MAX + 16];
+	pciaddr_t got = 0;
 	int rc, pin;
 
 	if (parse_bdf(spec, &bdf) != 0)
@@ -319,20 +328,25 @@ static int pt_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
-	s->cfg_fd = -1;
 	for (int i = 0; i < PCI_BAR_COUNT; i++)
 		s->bar[i].fd = -1;
 	snprintf(s->name, sizeof(s->name), "0000:%02x:%02x.%x", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
 	snprintf(s->dir, sizeof(s->dir), "%s/bus/pci/devices/%s", passthru_sysfs_root, s->name);
 	dev->arg = s;
-	if (stat(s->dir, &st) != 0) {
+	rc = pt_pciaccess_get();
+	if (rc != 0) {
+		rc = pt_fail(dev, rc, "%s", "libpciaccess cannot scan the host's PCI bus");
+		goto fail;
+	}
+	s->pciaccess = true;
+	pdev = pci_device_find_by_slot(0, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
+	if (pdev == NULL) {
 		rc = pt_fail(dev, -ENODEV, "no PCI device %s on the host", s->name);
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/config", s->dir);
-	s->cfg_fd = open(path, O_RDWR | O_CLOEXEC);
+	s->pdev = pdev;
 	memset(s->hcfg, 0xff, sizeof(s->hcfg));
-	if (s->cfg_fd < 0 || pread(s->cfg_fd, s->hcfg, sizeof(s->hcfg), 0) < 64) {
+	if (pci_device_cfg_read(pdev, s->hcfg, 0, sizeof(s->hcfg), &got) != 0 || got < 64) {
 		rc = pt_fail(dev, -EIO, "cannot read the config space of %s", s->name);
 		goto fail;
 	}
@@ -346,6 +360,7 @@ static int pt_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_
 		goto fail;
 	}
 	memcpy(&s->host_cmd, &s->hcfg[PCIR_COMMAND], sizeof(s->host_cmd));
+	s->cmd_saved = true;
 	rc = unbind_host_driver(s);
 	if (rc != 0) {
 		rc = pt_fail(dev, rc, "cannot unbind the host driver of %s", s->name);
@@ -377,7 +392,7 @@ static int pt_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_
 	}
 	/* The host keeps decoding at its own addresses; DMA off until the guest says. */
 	cmd |= PCIM_CMD_INTXDIS & s->host_cmd;
-	host_cfg_write(s, PCIR_COMMAND, &cmd, sizeof(cmd));
+	host_cmd_write(s, cmd);
 
 	s->pcidev.virt_bdf = (uint16_t)(dev->bus << 8 | dev->slot << 3 | dev->func);
 	s->pcidev.phys_bdf = bdf;
@@ -433,9 +448,9 @@ static int pt_cfgwrite(struct vmctx *ctx, struct pci_vdev *dev, int offset, int 
 		uint16_t guest = (uint16_t)(val >> (8 * (PCIR_COMMAND - offset)));
 		uint16_t cmd;
 
-		if (pread(s->cfg_fd, &cmd, sizeof(cmd), PCIR_COMMAND) == (ssize_t)sizeof(cmd)) {
+		if (pci_device_cfg_read_u16(s->pdev, &cmd, PCIR_COMMAND) == 0) {
 			cmd = (uint16_t)((cmd & ~GUEST_CMD_BITS) | (guest & GUEST_CMD_BITS));
-			host_cfg_write(s, PCIR_COMMAND, &cmd, sizeof(cmd));
+			host_cmd_write(s, cmd);
 		}
 	}
 	return -ENOENT;

@@ -46,16 +46,26 @@ void ptdev_release_vm(struct vm *vm);
 struct vm *ptdev_owner(uint16_t bdf);
 
 /**
+ * HC_PTDEV_INTX_FIRED: the Service VM's VHM took the physical interrupt of
+ * GSI @p phys_pin on behalf of a User VM (doc/passthrough.md, "INTx").
+ * @return 0 when forwarded, -ENOENT when no User VM has that pin, -EINVAL
+ * for a pin out of range.
+ */
+int64_t hc_ptdev_intx_fired(struct vcpu *caller, uint64_t phys_pin);
+
+/**
  * The physical IOAPIC pin @p phys_pin fired (level-triggered): if a User VM
- * owns it, its virtual line goes high and the physical pin is to be masked
- * until that VM's EOI.  Returns true when the interrupt was a passthrough
- * one (consumed), false when it belongs to the Service VM.
+ * owns it, the physical pin is masked (arch/x86/ioapic.h) and the VM's
+ * virtual line goes high, once, until that VM's EOI.  Returns true when the
+ * interrupt was a passthrough one (consumed), false when it belongs to the
+ * Service VM.  Takes no virq lock while holding the ptdev one.
  */
 bool ptdev_intx_phys_irq(uint32_t phys_pin);
 
 /**
- * @p vm EOIed its virtual line @p virt_pin: deassert it and return the
- * physical pin to unmask, or -1 when no passthrough pin was waiting.
+ * @p vm EOIed its virtual line @p virt_pin (called from the vIOAPIC EOI path,
+ * VM's virq lock held): deassert the line, unmask the physical pin and return
+ * it, or -1 when no passthrough pin was waiting.
  */
 int ptdev_intx_eoi(struct vm *vm, uint32_t virt_pin);
 

@@ -190,6 +190,14 @@ void vm_destroy(struct vm *vm);
 /** Map guest-physical [gpa, gpa+size) to host-physical hpa in the VM's EPT. */
 int vm_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t prot);
 
+/**
+ * Remove guest-physical [gpa, gpa+size) from the VM's EPT and, when devices
+ * are assigned to it, from its DMA domain (IOTLB flushed before returning,
+ * so the memory can go back to the Service VM).  The caller flushes the EPT
+ * of running vCPUs (VCPU_REQ_FLUSH_EPT).
+ */
+int vm_unmap(struct vm *vm, uint64_t gpa, uint64_t size);
+
 /** Copy between hypervisor memory and guest-physical memory; -EFAULT if unmapped. */
 int vm_copy_from_gpa(struct vm *vm, void *dst, uint64_t gpa, size_t len);
 int vm_copy_to_gpa(struct vm *vm, uint64_t gpa, const void *src, size_t len);

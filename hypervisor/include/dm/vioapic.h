@@ -62,6 +62,13 @@ struct vioapic_ops {
 	 */
 	void (*deliver)(void *ctx, uint32_t dest, bool logical, uint32_t delivery_mode,
 			uint32_t vector, bool level);
+	/**
+	 * Optional (may be NULL): an EOI just cleared the remote IRR of level
+	 * entry @p pin.  Called before the pin is re-evaluated, so a source
+	 * that lowers its line from here (a passed-through device's INTx)
+	 * is not delivered again.  May call vioapic_set_line()/set_irq().
+	 */
+	void (*eoi_pin)(void *ctx, uint32_t pin);
 };
 
 /** One virtual IOAPIC; fields are private. */
@@ -107,8 +114,8 @@ bool vioapic_pin_is_active_low(const struct vioapic *vioapic, uint32_t pin);
 
 /**
  * EOI for vector from a local APIC (broadcast) or the EOI register:
- * clears remote IRR of matching level entries and re-delivers those whose
- * line is still asserted.
+ * clears remote IRR of matching level entries, tells ops->eoi_pin, and
+ * re-delivers those whose line is still asserted.
  */
 void vioapic_eoi(struct vioapic *vioapic, uint32_t vector);
 

@@ -50,6 +50,12 @@
 #define HC_ASSIGN_PCIDEV		_HC_ID(0x55)
 #define HC_DEASSIGN_PCIDEV		_HC_ID(0x56)
 /*
+ * Not ACRN's: its hypervisor owns the IOAPIC.  Here the Service VM does (it
+ * runs with the physical LAPIC), so its VHM takes a forwarded pin's interrupt
+ * and reports it: arg0 = GSI (doc/passthrough.md).  Past ACRN's 0x50-0x5A.
+ */
+#define HC_PTDEV_INTX_FIRED		_HC_ID(0x5F)
+/*
  * Debug: ACRN numbers its debug calls from 0x60 (0x60-0x63 are its shared
  * buffer, NPK log, profiling and hardware-info calls, not implemented here
  * and kept free); reading the log buffer is the next one.

@@ -164,10 +164,23 @@ static void step(struct input *in)
 		uint32_t pin = take_pin(in);
 		unsigned before = fake_virq.irqline_calls;
 		bool masked = ptdev_intx_phys_masked(pin);
-		bool ours = ptdev_intx_phys_irq(pin);
+		unsigned ioapic_before = fake_ioapic_calls;
+		bool ours;
 
-		if (!ours && fake_virq.irqline_calls != before)
-			abort();		/* raised a line for a pin nobody owns */
+		/* Half through the hypercall the VHM makes, half directly. */
+		if (take8(in) & 1U) {
+			int64_t r = hc_ptdev_intx_fired(fake.caller, pin);
+
+			ours = r == 0;
+			if (r != 0 && r != -ENOENT && r != -EINVAL)
+				abort();
+		} else {
+			ours = ptdev_intx_phys_irq(pin);
+		}
+		if (!ours && (fake_virq.irqline_calls != before || fake_ioapic_calls != ioapic_before))
+			abort();		/* raised a line or masked a pin nobody owns */
+		if (ours && pin < FAKE_IOAPIC_PINS && (fake_ioapic_masked & (1U << pin)) == 0)
+			abort();		/* forwarded without masking the physical pin */
 		if (masked && fake_virq.irqline_calls != before)
 			abort();		/* raised twice without an EOI */
 		if (fake_virq.irqline_calls != before &&
@@ -189,6 +202,8 @@ static void step(struct input *in)
 				 fake_virq.irqline_op != ACRN_HC_IRQLINE_SET_LOW ||
 				 fake_virq.irqline_gsi != line || ptdev_intx_phys_masked((uint32_t)pin)))
 			abort();
+		if (pin >= 0 && pin < (int)FAKE_IOAPIC_PINS && (fake_ioapic_masked & (1U << pin)) != 0)
+			abort();		/* EOI left the physical pin masked */
 		if (pin < 0 && fake_virq.irqline_calls != before)
 			abort();
 		break;

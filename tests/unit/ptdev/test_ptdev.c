@@ -310,26 +310,59 @@ static void test_intx_level_flow_raises_until_eoi(void **state)
 	assert_int_equal(fake_virq.irqline_calls, 0);
 	assert_int_equal(ptdev_intx_eoi(vm, 5), -1);	/* nothing pending */
 
+	assert_int_equal(fake_ioapic_masked, 0);		/* Service VM's pin untouched */
+
 	assert_true(ptdev_intx_phys_irq(11));
 	assert_int_equal(fake_virq.irqline_calls, 1);
 	assert_ptr_equal(fake_virq.irqline_vm, vm);
 	assert_int_equal(fake_virq.irqline_gsi, 5);
 	assert_int_equal(fake_virq.irqline_op, ACRN_HC_IRQLINE_SET_HIGH);
 	assert_true(ptdev_intx_phys_masked(11));
+	assert_int_equal(fake_ioapic_masked, 1U << 11);	/* physical pin masked */
 	/* fires again before the EOI (spurious): no second assertion */
 	assert_true(ptdev_intx_phys_irq(11));
 	assert_int_equal(fake_virq.irqline_calls, 1);
 
 	assert_int_equal(ptdev_intx_eoi(vm, 6), -1);	/* another line */
+	assert_int_equal(fake_ioapic_masked, 1U << 11);	/* still masked */
 	assert_int_equal(ptdev_intx_eoi(vm, 5), 11);
 	assert_int_equal(fake_virq.irqline_calls, 2);
 	assert_int_equal(fake_virq.irqline_op, ACRN_HC_IRQLINE_SET_LOW);
 	assert_false(ptdev_intx_phys_masked(11));
+	assert_int_equal(fake_ioapic_masked, 0);		/* unmasked by the EOI */
 	assert_int_equal(ptdev_intx_eoi(vm, 5), -1);	/* once */
 
 	assert_true(ptdev_intx_phys_irq(11));		/* device still asserts */
 	assert_int_equal(fake_virq.irqline_calls, 3);
 	assert_int_equal(fake_virq.irqline_op, ACRN_HC_IRQLINE_SET_HIGH);
+	assert_int_equal(fake_ioapic_masked, 1U << 11);
+}
+
+/* HC_PTDEV_INTX_FIRED, as the VHM issues it from the Service VM's handler. */
+static void test_intx_fired_hypercall_forwards_only_mapped_pins(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+
+	assert_int_equal(hc_ptdev_intx_fired(fake.caller, PTDEV_PHYS_PINS), -EINVAL);
+	assert_int_equal(hc_ptdev_intx_fired(fake.caller, 0xFFFFFFFFFFFFFFFFULL), -EINVAL);
+	assert_int_equal(hc_ptdev_intx_fired(fake.caller, 11), -ENOENT);
+	assert_int_equal(fake_ioapic_calls, 0);
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(set_intx(id, PHYS, VIRT, 11, 17), 0);
+	assert_int_equal(hc_ptdev_intx_fired(fake.caller, 10), -ENOENT);
+	assert_int_equal(fake_ioapic_calls, 0);
+	assert_int_equal(hc_ptdev_intx_fired(fake.caller, 11), 0);
+	assert_int_equal(fake_virq.irqline_gsi, 17);
+	assert_int_equal(fake_virq.irqline_op, ACRN_HC_IRQLINE_SET_HIGH);
+	assert_int_equal(fake_ioapic_masked, 1U << 11);
+	/* The line is lowered when the mapping goes; the pin stays masked for
+	 * the Service VM's kernel, which freed the interrupt first. */
+	assert_int_equal(reset_intx(id, PHYS, VIRT, 11, 17), 0);
+	assert_int_equal(fake_virq.irqline_op, ACRN_HC_IRQLINE_SET_LOW);
+	assert_int_equal(fake_virq.irqline_gsi, 17);
+	assert_int_equal(hc_ptdev_intx_fired(fake.caller, 11), -ENOENT);
+	assert_int_equal(ptdev_intx_eoi(vm, 17), -1);
 }
 
 static void test_deassign_drops_its_intx_mapping(void **state)
@@ -364,6 +397,7 @@ int main(void)
 		T(test_reset_removes_only_the_exact_mapping),
 		T(test_intx_level_flow_raises_until_eoi),
 		T(test_deassign_drops_its_intx_mapping),
+		T(test_intx_fired_hypercall_forwards_only_mapped_pins),
 	};
 
 	return cmocka_run_group_tests_name("ptdev", tests, NULL, NULL);

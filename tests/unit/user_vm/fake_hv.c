@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fake_hv.h"
+#include <arch/x86/ioapic.h>
 
 #include <common/user_vm.h>
 
@@ -364,6 +365,21 @@ int virq_set_irqline(struct vm *vm, uint32_t gsi, uint32_t op)
 	fake_virq.irqline_gsi = gsi;
 	fake_virq.irqline_op = op;
 	return vm->virq == NULL ? -EINVAL : fake_virq.irqline_ret;
+}
+
+uint32_t fake_ioapic_masked;
+unsigned fake_ioapic_calls;
+
+int ioapic_set_gsi_masked(uint32_t gsi, bool masked)
+{
+	fake_ioapic_calls++;
+	if (gsi >= FAKE_IOAPIC_PINS)
+		return -EINVAL;
+	if (masked)
+		fake_ioapic_masked |= 1U << gsi;
+	else
+		fake_ioapic_masked &= ~(1U << gsi);
+	return 0;
 }
 
 int virq_inject_msi(struct vm *vm, uint64_t addr, uint64_t data)
@@ -727,6 +743,8 @@ int fake_hv_init(void)
 	vmcs_nvals = 0;
 	memset(&fake_mmio, 0, sizeof(fake_mmio));
 	memset(&fake_virq, 0, sizeof(fake_virq));
+	fake_ioapic_masked = 0;
+	fake_ioapic_calls = 0;
 	intr_shadow_ends = 0;
 	memset(infos, 0, sizeof(infos));
 	memset(runq, 0, sizeof(runq));

@@ -212,6 +212,15 @@ struct fake_virq {
 };
 extern struct fake_virq fake_virq;
 
+/**
+ * The physical IOAPIC pins as ioapic_set_gsi_masked() left them: bit n set =
+ * GSI n masked; GSIs from FAKE_IOAPIC_PINS on are refused (-EINVAL).
+ */
+#define FAKE_IOAPIC_PINS	24U
+extern uint32_t fake_ioapic_masked;
+/** Calls of ioapic_set_gsi_masked() since fake_hv_init(). */
+extern unsigned fake_ioapic_calls;
+
 /** True when @p vm has fake controllers (virq_vm_init() succeeded, no deinit since). */
 bool fake_virq_vm_live(const struct vm *vm);
 

@@ -156,6 +156,46 @@ static void test_vioapic_level_remote_irr_blocks_until_eoi(void **s)
 	assert_false(ind_read(VIOAPIC_REG_RTE0 + 18) & VIOAPIC_RTE_REM_IRR);
 }
 
+/* eoi_pin hook: records the pins and, like a passed-through device's INTx
+ * (common/ptdev.c), drops the line of the pin it is told to. */
+static uint32_t eoi_pins_seen;
+static int eoi_lower_pin = -1;
+
+static void f_eoi_pin(void *ctx, uint32_t pin)
+{
+	eoi_pins_seen |= 1U << pin;
+	if ((int)pin == eoi_lower_pin)
+		vioapic_set_line(ctx, pin, false);
+}
+
+static const struct vioapic_ops ops_eoi = { .deliver = f_deliver, .eoi_pin = f_eoi_pin };
+
+static void test_vioapic_eoi_pin_hook_runs_before_redelivery(void **s)
+{
+	setup();
+	assert_int_equal(vioapic_init(&io, 2, &ops_eoi, &io), 0);
+	eoi_pins_seen = 0;
+	eoi_lower_pin = 16;
+	set_rte(16, VIOAPIC_RTE_LEVEL | 0x61);
+	set_rte(17, VIOAPIC_RTE_LEVEL | 0x61);		/* shares the vector */
+	set_rte(18, 0x61);				/* edge: no remote IRR */
+	vioapic_set_line(&io, 16, true);
+	vioapic_set_line(&io, 17, true);
+	assert_int_equal(nmsgs, 2);
+	vioapic_eoi(&io, 0x60);				/* other vector: no hook */
+	assert_int_equal(eoi_pins_seen, 0);
+	vioapic_eoi(&io, 0x61);
+	assert_int_equal(eoi_pins_seen, (1U << 16) | (1U << 17));
+	/* 16 was lowered by the hook: not delivered again; 17 still high: again. */
+	assert_int_equal(nmsgs, 3);
+	assert_false(ind_read(VIOAPIC_REG_RTE0 + 32) & VIOAPIC_RTE_REM_IRR);
+	assert_true(ind_read(VIOAPIC_REG_RTE0 + 34) & VIOAPIC_RTE_REM_IRR);
+	eoi_pins_seen = 0;
+	vioapic_eoi(&io, 0x61);
+	assert_int_equal(eoi_pins_seen, 1U << 17);	/* only entries with remote IRR */
+	eoi_lower_pin = -1;
+}
+
 static void test_vioapic_eoi_register_clears_remote_irr(void **s)
 {
 	setup();
@@ -279,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_vioapic_masked_pin_not_delivered),
 		cmocka_unit_test(test_vioapic_level_remote_irr_blocks_until_eoi),
 		cmocka_unit_test(test_vioapic_eoi_register_clears_remote_irr),
+		cmocka_unit_test(test_vioapic_eoi_pin_hook_runs_before_redelivery),
 		cmocka_unit_test(test_vioapic_level_pulse_delivers_once),
 		cmocka_unit_test(test_vioapic_switch_to_edge_drops_remote_irr),
 		cmocka_unit_test(test_vioapic_delivery_mode_passed_through),

@@ -27,6 +27,7 @@
 #include <public/acrn_common.h>
 #include <dm/vlapic.h>
 #include <dm/vioapic.h>
+#include <common/ptdev.h>
 #include <dm/vpic.h>
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -255,8 +256,16 @@ static void ioapic_deliver(void *ctx, uint32_t dest, bool logical, uint32_t mode
 	deliver_mask(q, mask, mode, vector, level);
 }
 
+/* A level entry's EOI: a passed-through device's line is lowered and its
+ * physical pin unmasked (common/ptdev.c); other pins are not forwarded. */
+static void ioapic_eoi_pin(void *ctx, uint32_t pin)
+{
+	(void)ptdev_intx_eoi(((struct virq_vm *)ctx)->vm, pin);
+}
+
 static const struct vioapic_ops ioapic_ops = {
 	.deliver = ioapic_deliver,
+	.eoi_pin = ioapic_eoi_pin,
 };
 
 /* The 8259A INTR output is wired to LINT0 of vCPU 0 only (virtual wire
