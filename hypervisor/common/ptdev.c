@@ -112,7 +112,7 @@ struct intx_lowering {
 static void intx_lower_all(const struct intx_lowering *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
-		(void)virq_set_irqline(l->vm[i], l->pin[i], ACRN_HC_IRQLINE_SET_LOW);
+		(void)virq_set_gsi_asserted(l->vm[i], l->pin[i], false);
 }
 
 /*
@@ -391,7 +391,7 @@ bool ptdev_intx_phys_irq(uint32_t phys_pin)
 	}
 	spin_unlock(&ptdev_lock);
 	if (vm != NULL)
-		(void)virq_set_irqline(vm, line, ACRN_HC_IRQLINE_SET_HIGH);
+		(void)virq_set_gsi_asserted(vm, line, true);
 	return ours;
 }
 
@@ -413,7 +413,7 @@ int ptdev_intx_eoi(struct vm *vm, uint32_t virt_pin)
 	if (pin >= 0) {
 		/* Line low before the unmask: a device that still asserts fires
 		 * again and raises it anew. */
-		(void)virq_set_irqline(vm, virt_pin, ACRN_HC_IRQLINE_SET_LOW);
+		(void)virq_set_gsi_asserted(vm, virt_pin, false);
 		(void)ioapic_set_gsi_masked((uint32_t)pin, false);
 	}
 	return pin;

@@ -298,7 +298,12 @@ static void test_reset_removes_only_the_exact_mapping(void **state)
 	assert_int_equal(set_intx(id, PHYS, VIRT, 11, 5), 0);
 }
 
-/* Level-triggered flow: fire → line high, pin masked; EOI → line low, unmask. */
+/*
+ * Level-triggered flow: fire → line asserted, pin masked; EOI → deasserted, unmask.
+ * Asserted logically (irqline_logical): the User VM programs a PCI INTx pin active
+ * low, so an electrical "high" would be its idle level (the first Bochs run of
+ * uos-passthru counted 0 interrupts that way).
+ */
 static void test_intx_level_flow_raises_until_eoi(void **state)
 {
 	uint16_t id = make_vm();
@@ -317,6 +322,7 @@ static void test_intx_level_flow_raises_until_eoi(void **state)
 	assert_ptr_equal(fake_virq.irqline_vm, vm);
 	assert_int_equal(fake_virq.irqline_gsi, 5);
 	assert_int_equal(fake_virq.irqline_op, ACRN_HC_IRQLINE_SET_HIGH);
+	assert_true(fake_virq.irqline_logical);
 	assert_true(ptdev_intx_phys_masked(11));
 	assert_int_equal(fake_ioapic_masked, 1U << 11);	/* physical pin masked */
 	/* fires again before the EOI (spurious): no second assertion */
@@ -328,6 +334,7 @@ static void test_intx_level_flow_raises_until_eoi(void **state)
 	assert_int_equal(ptdev_intx_eoi(vm, 5), 11);
 	assert_int_equal(fake_virq.irqline_calls, 2);
 	assert_int_equal(fake_virq.irqline_op, ACRN_HC_IRQLINE_SET_LOW);
+	assert_true(fake_virq.irqline_logical);
 	assert_false(ptdev_intx_phys_masked(11));
 	assert_int_equal(fake_ioapic_masked, 0);		/* unmasked by the EOI */
 	assert_int_equal(ptdev_intx_eoi(vm, 5), -1);	/* once */

@@ -364,7 +364,17 @@ int virq_set_irqline(struct vm *vm, uint32_t gsi, uint32_t op)
 	fake_virq.irqline_vm = vm;
 	fake_virq.irqline_gsi = gsi;
 	fake_virq.irqline_op = op;
+	fake_virq.irqline_logical = false;
 	return vm->virq == NULL ? -EINVAL : fake_virq.irqline_ret;
+}
+
+/* Recorded like virq_set_irqline() (asserted as SET_HIGH), flagged as logical. */
+int virq_set_gsi_asserted(struct vm *vm, uint32_t gsi, bool asserted)
+{
+	int rc = virq_set_irqline(vm, gsi, asserted ? ACRN_HC_IRQLINE_SET_HIGH : ACRN_HC_IRQLINE_SET_LOW);
+
+	fake_virq.irqline_logical = true;
+	return rc;
 }
 
 uint32_t fake_ioapic_masked;

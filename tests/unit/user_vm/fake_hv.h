@@ -207,6 +207,7 @@ struct fake_virq {
 	uint64_t mmio_last_val;
 	struct vm *irqline_vm;
 	uint32_t irqline_gsi, irqline_op;
+	bool irqline_logical;		/**< last call was virq_set_gsi_asserted() (op HIGH = asserted) */
 	struct vm *msi_vm;
 	uint64_t msi_addr, msi_data;
 };

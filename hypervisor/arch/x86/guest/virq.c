@@ -423,6 +423,21 @@ int virq_set_irqline(struct vm *vm, uint32_t gsi, uint32_t op)
 	return 0;
 }
 
+int virq_set_gsi_asserted(struct vm *vm, uint32_t gsi, bool asserted)
+{
+	struct virq_vm *q = vm_virq(vm);
+
+	if (q == NULL || gsi >= VIOAPIC_PINS)
+		return -EINVAL;
+	virq_lock(q);
+	/* Logical state: asserted is the pin's active level, whatever polarity the guest chose. */
+	(void)vioapic_set_irq(&q->vioapic, gsi, asserted ? VIOAPIC_IRQ_ASSERT : VIOAPIC_IRQ_DEASSERT);
+	if (gsi < VPIC_IRQS && gsi != 2)
+		(void)vpic_set_irq(&q->vpic, gsi, asserted ? VPIC_IRQ_ASSERT : VPIC_IRQ_DEASSERT);
+	virq_unlock(q);
+	return 0;
+}
+
 int virq_inject_msi(struct vm *vm, uint64_t addr, uint64_t data)
 {
 	struct virq_vm *q = vm_virq(vm);

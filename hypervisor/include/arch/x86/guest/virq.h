@@ -54,6 +54,15 @@ int virq_vcpu_init(struct vcpu *v);
 int virq_set_irqline(struct vm *vm, uint32_t gsi, uint32_t op);
 
 /**
+ * Assert or deassert a GSI logically: asserted means the pin's active level
+ * under the polarity the guest programmed (a passed-through device's INTx,
+ * whose physical line the hypervisor sees only as "fired"); GSIs 0-15 except
+ * 2 also drive the vPIC input of the same number (active high).
+ * @return 0, or -EINVAL for gsi >= 48 or a VM without virt_irq.
+ */
+int virq_set_gsi_asserted(struct vm *vm, uint32_t gsi, bool asserted);
+
+/**
  * Deliver an MSI (address/data as programmed in a device, SDM 11.11).
  * @return 0, or -EINVAL for a malformed message or a VM without virt_irq.
  */
