@@ -120,12 +120,15 @@ static uint16_t bad_size;		/* the queue size a set-up case wrote */
 
 static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
 
-static uint8_t m_r8(uint32_t off) { return *(volatile uint8_t *)(uintptr_t)(dev.common + off); }
-static uint16_t m_r16(uint32_t off) { return *(volatile uint16_t *)(uintptr_t)(dev.common + off); }
-static uint32_t m_r32(uint32_t off) { return *(volatile uint32_t *)(uintptr_t)(dev.common + off); }
-static void m_w8(uint32_t off, uint8_t v) { *(volatile uint8_t *)(uintptr_t)(dev.common + off) = v; }
-static void m_w16(uint32_t off, uint16_t v) { *(volatile uint16_t *)(uintptr_t)(dev.common + off) = v; }
-static void m_w32(uint32_t off, uint32_t v) { *(volatile uint32_t *)(uintptr_t)(dev.common + off) = v; }
+/* Common configuration registers at @p off. */
+#define COMMON(type, off)	(*(volatile type *)(uintptr_t)(dev.common + (off)))
+
+static uint8_t m_r8(uint32_t off) { return COMMON(uint8_t, off); }
+static uint16_t m_r16(uint32_t off) { return COMMON(uint16_t, off); }
+static uint32_t m_r32(uint32_t off) { return COMMON(uint32_t, off); }
+static void m_w8(uint32_t off, uint8_t v) { COMMON(uint8_t, off) = v; }
+static void m_w16(uint32_t off, uint16_t v) { COMMON(uint16_t, off) = v; }
+static void m_w32(uint32_t off, uint32_t v) { COMMON(uint32_t, off) = v; }
 
 static void m_w64(uint32_t off, uint64_t v)
 {
