@@ -273,6 +273,8 @@ extern volatile uint32_t rt_cpus_online;
 unsigned int rt_smp_start(void (*fn)(unsigned int cpu));
 
 /* ---- misc ---- */
+/** EAX and EBX at entry: 0x2BADB002 and the Multiboot 1 information's address (or MB2's). */
+extern uint32_t rt_boot_magic, rt_boot_info;
 static inline uint32_t rt_atomic_xadd(volatile uint32_t *p, uint32_t v)
 {
 	__asm__ volatile("lock xaddl %0, %1" : "+r"(v), "+m"(*p) :: "memory");

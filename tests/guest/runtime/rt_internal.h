@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-extern uint32_t rt_boot_magic, rt_boot_info;	/* entry.S */
 extern uint64_t rt_pd[2048];			/* entry.S: 2 MiB page directory entries */
 extern volatile uint64_t rt_ap_stack;		/* entry.S */
 extern const uint8_t rt_tramp_start[], rt_tramp_end[];
