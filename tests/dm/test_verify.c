@@ -161,29 +161,32 @@ static void fill_image(void)
 		image[i] = (uint8_t)(i * 13 + 1);
 }
 
-static void test_verify_rsa_pss_signature_verifies(void **state)
+/*
+ * Sign the test image with @p signer in form @p alg and check it with the key file @p pem:
+ * expect @p rc and, unless @p reason is NULL, that text in the reason.
+ */
+static void expect_sig(EVP_PKEY *signer, enum sig_alg alg, const char *pem, int rc,
+		       const char *reason)
 {
 	uint8_t sig[BOOT_SIG_MAX];
 	char why[256];
 	size_t n;
 
 	fill_image();
-	n = sign_buf(fx.rsa, SIG_PSS, image, sizeof(image), sig, sizeof(sig));
-	assert_int_equal(n, 256);
-	assert_int_equal(verify_with(fx.rsa_pem, image, sizeof(image), sig, n, why, sizeof(why)), 0);
-	assert_string_equal(why, "");
+	n = sign_buf(signer, alg, image, sizeof(image), sig, sizeof(sig));
+	assert_int_equal(verify_with(pem, image, sizeof(image), sig, n, why, sizeof(why)), rc);
+	if (reason != NULL)
+		assert_non_null(strstr(why, reason));
+}
+
+static void test_verify_rsa_pss_signature_verifies(void **state)
+{
+	expect_sig(fx.rsa, SIG_PSS, fx.rsa_pem, 0, NULL);
 }
 
 static void test_verify_ecdsa_p256_signature_verifies(void **state)
 {
-	uint8_t sig[BOOT_SIG_MAX];
-	char why[256];
-	size_t n;
-
-	fill_image();
-	n = sign_buf(fx.ec, SIG_ECDSA, image, sizeof(image), sig, sizeof(sig));
-	assert_in_range(n, 8, 72);
-	assert_int_equal(verify_with(fx.ec_pem, image, sizeof(image), sig, n, why, sizeof(why)), 0);
+	expect_sig(fx.ec, SIG_ECDSA, fx.ec_pem, 0, NULL);
 }
 
 static void test_verify_flipped_image_byte_does_not_verify(void **state)
@@ -239,47 +242,21 @@ static void test_verify_truncated_signature_refused(void **state)
 
 static void test_verify_wrong_key_does_not_verify(void **state)
 {
-	uint8_t sig[BOOT_SIG_MAX];
-	char why[256];
-	size_t n;
-
-	fill_image();
-	n = sign_buf(fx.rsa, SIG_PSS, image, sizeof(image), sig, sizeof(sig));
-	assert_int_equal(verify_with(fx.rsa2_pem, image, sizeof(image), sig, n, why, sizeof(why)),
-			 -EBADMSG);
-	assert_non_null(strstr(why, fx.rsa2_pem));
-	n = sign_buf(fx.ec, SIG_ECDSA, image, sizeof(image), sig, sizeof(sig));
-	assert_int_equal(verify_with(fx.ec2_pem, image, sizeof(image), sig, n, why, sizeof(why)),
-			 -EBADMSG);
+	expect_sig(fx.rsa, SIG_PSS, fx.rsa2_pem, -EBADMSG, fx.rsa2_pem);
+	expect_sig(fx.ec, SIG_ECDSA, fx.ec2_pem, -EBADMSG, "signature does not verify with key");
 }
 
 static void test_verify_wrong_algorithm_refused(void **state)
 {
-	uint8_t sig[BOOT_SIG_MAX];
-	char why[256];
-	size_t n;
-
-	fill_image();
 	/* RSA key, PKCS#1 v1.5 signature: the right key and bytes, the wrong padding. */
-	n = sign_buf(fx.rsa, SIG_PKCS1_V15, image, sizeof(image), sig, sizeof(sig));
-	assert_int_equal(verify_with(fx.rsa_pem, image, sizeof(image), sig, n, why, sizeof(why)),
-			 -EINVAL);
-	assert_non_null(strstr(why, "PKCS#1 v1.5 padding"));
-	assert_non_null(strstr(why, "requires RSA-PSS"));
-	/* RSA key, ECDSA signature. */
-	n = sign_buf(fx.ec, SIG_ECDSA, image, sizeof(image), sig, sizeof(sig));
-	assert_int_equal(verify_with(fx.rsa_pem, image, sizeof(image), sig, n, why, sizeof(why)),
-			 -EINVAL);
-	assert_non_null(strstr(why, "signature is ECDSA, key"));
-	/* EC key, RSA-PSS signature. */
-	n = sign_buf(fx.rsa, SIG_PSS, image, sizeof(image), sig, sizeof(sig));
-	assert_int_equal(verify_with(fx.ec_pem, image, sizeof(image), sig, n, why, sizeof(why)),
-			 -EINVAL);
-	assert_non_null(strstr(why, "not a DER ECDSA signature"));
+	expect_sig(fx.rsa, SIG_PKCS1_V15, fx.rsa_pem, -EINVAL,
+		   "signature uses RSA PKCS#1 v1.5 padding, key");
+	expect_sig(fx.rsa, SIG_PKCS1_V15, fx.rsa_pem, -EINVAL, "requires RSA-PSS");
+	/* RSA key, ECDSA signature; EC key, RSA-PSS signature. */
+	expect_sig(fx.ec, SIG_ECDSA, fx.rsa_pem, -EINVAL, "signature is ECDSA, key");
+	expect_sig(fx.rsa, SIG_PSS, fx.ec_pem, -EINVAL, "not a DER ECDSA signature");
 	/* PSS, but with a salt as long as the modulus allows: not the digest-length salt. */
-	n = sign_buf(fx.rsa, SIG_PSS_MAX_SALT, image, sizeof(image), sig, sizeof(sig));
-	assert_int_equal(verify_with(fx.rsa_pem, image, sizeof(image), sig, n, why, sizeof(why)),
-			 -EBADMSG);
+	expect_sig(fx.rsa, SIG_PSS_MAX_SALT, fx.rsa_pem, -EBADMSG, "does not verify");
 }
 
 /* Key files acrn-dm must refuse at --verify-key, with the reason. */
@@ -355,100 +332,114 @@ static int boot_vm(struct dmtest_vm *vm, const char *key, const char *kpath, con
 	return dm_boot_prepare(vm->ctx, vm->err, sizeof(vm->err));
 }
 
+/* A bzImage and a 6-byte initrd written as DIR/TAG-k and DIR/TAG-i. */
+struct boot_files {
+	char k[96], i[96];
+	uint8_t *img;
+	size_t len;
+};
+
+static enum sig_alg alg_of(EVP_PKEY *k)
+{
+	return k != NULL && EVP_PKEY_is_a(k, "RSA") ? SIG_PSS : SIG_ECDSA;
+}
+
+/* Sign the kernel with @p kk and the initrd with @p ki, each in its key's form (NULL: none). */
+static void put_boot_files(struct boot_files *b, const char *tag, EVP_PKEY *kk, EVP_PKEY *ki)
+{
+	char name[32];
+
+	b->img = make_bzimage(0x020f, 2047, &b->len);
+	snprintf(name, sizeof(name), "%s-k", tag);
+	put_signed(name, b->img, b->len, kk, alg_of(kk), b->k, sizeof(b->k));
+	snprintf(name, sizeof(name), "%s-i", tag);
+	put_signed(name, (const uint8_t *)"initrd", 6, ki, alg_of(ki), b->i, sizeof(b->i));
+}
+
 static void test_verify_signed_kernel_and_initrd_boot(void **state)
 {
 	struct dmtest_vm vm;
-	char kpath[96], ipath[96];
-	size_t klen;
-	uint8_t *k = make_bzimage(0x020f, 2047, &klen), got[PM_SIZE];
+	struct boot_files b;
+	uint8_t got[PM_SIZE];
 
-	put_signed("k-rsa", k, klen, fx.rsa, SIG_PSS, kpath, sizeof(kpath));
-	put_signed("i-rsa", (const uint8_t *)"initrd", 6, fx.rsa, SIG_PSS, ipath, sizeof(ipath));
-	assert_int_equal(boot_vm(&vm, fx.rsa_pem, kpath, ipath), 0);
+	put_boot_files(&b, "rsa", fx.rsa, fx.rsa);
+	assert_int_equal(boot_vm(&vm, fx.rsa_pem, b.k, b.i), 0);
 	assert_int_equal(vmm_test_gpa_read(vm.ctx, BOOT_KERNEL_ADDR, got, PM_SIZE), 0);
-	assert_memory_equal(got, k + SETUP_SIZE, PM_SIZE);
+	assert_memory_equal(got, b.img + SETUP_SIZE, PM_SIZE);
 	assert_int_equal(rec_regs_calls, 1);
 	dmtest_vm_destroy(&vm);
+	free(b.img);
 
-	put_signed("k-ec", k, klen, fx.ec, SIG_ECDSA, kpath, sizeof(kpath));
-	put_signed("i-ec", (const uint8_t *)"initrd", 6, fx.ec, SIG_ECDSA, ipath, sizeof(ipath));
-	assert_int_equal(boot_vm(&vm, fx.ec_pem, kpath, ipath), 0);
+	put_boot_files(&b, "ec", fx.ec, fx.ec);
+	assert_int_equal(boot_vm(&vm, fx.ec_pem, b.k, b.i), 0);
 	assert_int_equal(rec_regs_calls, 1);
 	dmtest_vm_destroy(&vm);
-	free(k);
+	free(b.img);
 }
 
 static void test_verify_flipped_kernel_refused_before_guest_memory(void **state)
 {
 	struct dmtest_vm vm;
-	char kpath[96], ipath[96], want[320];
-	size_t klen;
-	uint8_t *k = make_bzimage(0x020f, 2047, &klen);
+	struct boot_files b;
+	char want[320];
 
-	put_signed("k-flip", k, klen, fx.rsa, SIG_PSS, kpath, sizeof(kpath));
-	put_signed("i-flip", (const uint8_t *)"initrd", 6, fx.rsa, SIG_PSS, ipath, sizeof(ipath));
+	put_boot_files(&b, "flip", fx.rsa, fx.rsa);
 	/* The same bytes with one bit changed in the protected-mode part: still a valid bzImage. */
-	k[SETUP_SIZE + 100] ^= 0x20;
-	assert_int_equal(write_file(kpath, k, klen), 0);
-	assert_int_equal(boot_vm(&vm, fx.rsa_pem, kpath, ipath), -EBADMSG);
-	snprintf(want, sizeof(want), "kernel %s: signature does not verify with key %s", kpath,
+	b.img[SETUP_SIZE + 100] ^= 0x20;
+	assert_int_equal(write_file(b.k, b.img, b.len), 0);
+	assert_int_equal(boot_vm(&vm, fx.rsa_pem, b.k, b.i), -EBADMSG);
+	snprintf(want, sizeof(want), "kernel %s: signature does not verify with key %s", b.k,
 		 fx.rsa_pem);
 	assert_string_equal(vm.err, want);
 	assert_guest_untouched(vm.ctx);
 	dmtest_vm_destroy(&vm);
 
 	/* Without --verify-key nothing changes: the very same file loads. */
-	assert_int_equal(boot_vm(&vm, NULL, kpath, ipath), 0);
+	assert_int_equal(boot_vm(&vm, NULL, b.k, b.i), 0);
 	assert_int_equal(rec_regs_calls, 1);
 	dmtest_vm_destroy(&vm);
-	free(k);
+	free(b.img);
 }
 
 static void test_verify_missing_or_bad_initrd_signature_refused(void **state)
 {
 	struct dmtest_vm vm;
-	char kpath[96], ipath[96], want[320];
-	size_t klen;
-	uint8_t *k = make_bzimage(0x020f, 2047, &klen);
+	struct boot_files b;
+	char want[320];
 
-	put_signed("k-ok", k, klen, fx.ec, SIG_ECDSA, kpath, sizeof(kpath));
-	put_signed("i-unsigned", (const uint8_t *)"initrd", 6, NULL, SIG_ECDSA, ipath,
-		   sizeof(ipath));
-	assert_int_equal(boot_vm(&vm, fx.ec_pem, kpath, ipath), -ENOENT);
+	put_boot_files(&b, "unsigned", fx.ec, NULL);
+	assert_int_equal(boot_vm(&vm, fx.ec_pem, b.k, b.i), -ENOENT);
 	snprintf(want, sizeof(want), "initrd %s: cannot open signature %s.sig: No such file or "
-		 "directory", ipath, ipath);
+		 "directory", b.i, b.i);
 	assert_string_equal(vm.err, want);
 	assert_guest_untouched(vm.ctx);		/* the kernel verified, but was not loaded alone */
 	dmtest_vm_destroy(&vm);
+	free(b.img);
 
 	/* Signed by the other EC key. */
-	put_signed("i-other", (const uint8_t *)"initrd", 6, fx.ec2, SIG_ECDSA, ipath,
-		   sizeof(ipath));
-	assert_int_equal(boot_vm(&vm, fx.ec_pem, kpath, ipath), -EBADMSG);
+	put_boot_files(&b, "other", fx.ec, fx.ec2);
+	assert_int_equal(boot_vm(&vm, fx.ec_pem, b.k, b.i), -EBADMSG);
 	assert_non_null(strstr(vm.err, "initrd "));
 	assert_guest_untouched(vm.ctx);
 	dmtest_vm_destroy(&vm);
-	free(k);
+	free(b.img);
 }
 
 static void test_verify_key_problems_refuse_the_boot(void **state)
 {
 	struct dmtest_vm vm;
-	char kpath[96], ipath[96];
-	size_t klen;
-	uint8_t *k = make_bzimage(0x020f, 2047, &klen);
+	struct boot_files b;
 
-	put_signed("k-key", k, klen, fx.rsa, SIG_PSS, kpath, sizeof(kpath));
-	put_signed("i-key", (const uint8_t *)"initrd", 6, fx.rsa, SIG_PSS, ipath, sizeof(ipath));
-	assert_int_equal(boot_vm(&vm, "/nonexistent.pem", kpath, ipath), -ENOENT);
+	put_boot_files(&b, "key", fx.rsa, fx.rsa);
+	assert_int_equal(boot_vm(&vm, "/nonexistent.pem", b.k, b.i), -ENOENT);
 	assert_string_equal(vm.err, "cannot open key /nonexistent.pem: No such file or directory");
 	assert_guest_untouched(vm.ctx);
 	dmtest_vm_destroy(&vm);
 	/* The image itself as the key. */
-	assert_int_equal(boot_vm(&vm, kpath, kpath, ipath), -EINVAL);
+	assert_int_equal(boot_vm(&vm, b.k, b.k, b.i), -EINVAL);
 	assert_non_null(strstr(vm.err, "not a PEM public key"));
 	dmtest_vm_destroy(&vm);
-	free(k);
+	free(b.img);
 }
 
 static void test_verify_ovmf_and_elf_images_are_checked_first(void **state)
