@@ -13,18 +13,16 @@
 #define DM_LOG_PREFIX "boot_elf: "
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <linux/acrn.h>
 
 #include "acpi_tables.h"
 #include "boot_elf.h"
+#include "boot_image.h"
 #include "boot_linux.h"
 #include "dm_log.h"
 #include "guest_mem.h"
@@ -477,47 +475,14 @@ int dm_boot_elf(struct vmctx *ctx, const char *path, char *err, size_t errlen)
 {
 	const char *cmdline = ctx->cfg != NULL ? ctx->cfg->bootargs : NULL;
 	uint8_t *buf = NULL;
-	struct stat st;
-	size_t got = 0;
-	int fd, rc = 0;
+	size_t len = 0;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		dm_errf(err, errlen, "cannot open ELF image %s: %s", path, strerror(-rc));
+	rc = boot_read_image(ctx->cfg, "ELF image", path, BOOT_ELF_FILE_MAX, &buf, &len, err,
+			     errlen);
+	if (rc != 0)
 		return rc;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		dm_errf(err, errlen, "ELF image %s: not a regular file", path);
-		rc = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > BOOT_ELF_FILE_MAX) {
-		dm_errf(err, errlen, "ELF image %s: %lld bytes is too large", path,
-			(long long)st.st_size);
-		rc = -E2BIG;
-		goto out;
-	}
-	buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
-	if (buf == NULL) {
-		dm_errf(err, errlen, "ELF image %s: out of memory", path);
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			rc = r < 0 ? -errno : -EIO;
-			dm_errf(err, errlen, "cannot read ELF image %s: %s", path,
-				r < 0 ? strerror(errno) : "file shrank while reading");
-			goto out;
-		}
-		got += (size_t)r;
-	}
-	rc = boot_elf_load(ctx, buf, got, cmdline, err, errlen);
+	rc = boot_elf_load(ctx, buf, len, cmdline, err, errlen);
 	if (rc != 0 && err != NULL && errlen > 0) {
 		/* Name the file in the one error line. */
 		char tmp[256];
@@ -525,8 +490,6 @@ int dm_boot_elf(struct vmctx *ctx, const char *path, char *err, size_t errlen)
 		snprintf(tmp, sizeof(tmp), "%s", err);
 		snprintf(err, errlen, "ELF image %s: %s", path, tmp);
 	}
-out:
 	free(buf);
-	close(fd);
 	return rc;
 }

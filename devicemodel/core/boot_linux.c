@@ -15,17 +15,15 @@
  *   initrd: page-aligned, as high as initrd_addr_max and lowmem allow
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define DM_LOG_PREFIX "boot: "
 #include "acpi_tables.h"
+#include "boot_image.h"
 #include "boot_linux.h"
 #include "boot_elf.h"
 #include "dm_log.h"
@@ -402,64 +400,6 @@ int boot_ovmf_load(struct vmctx *ctx, const uint8_t *image, size_t len, char *er
 	return rc;
 }
 
-/*
- * Read a whole regular file of at most @p max bytes with read() (no mmap:
- * a file truncated under us must not SIGBUS acrn-dm).  Empty files are
- * allowed only when @p max_allows_empty.
- */
-static int boot_read_file(const char *what, const char *path, uint64_t max, uint8_t **out,
-			  size_t *len, char *err, size_t errlen)
-{
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		dm_errf(err, errlen, "cannot open %s %s: %s", what, path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		dm_errf(err, errlen, "%s %s: not a regular file", what, path);
-		rc = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		dm_errf(err, errlen, "%s %s: %lld bytes is too large (at most %llu)", what, path,
-			 (long long)st.st_size, (unsigned long long)max);
-		rc = -E2BIG;
-		goto out;
-	}
-	buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
-	if (buf == NULL) {
-		dm_errf(err, errlen, "%s %s: out of memory", what, path);
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			rc = r < 0 ? -errno : -EIO;
-			dm_errf(err, errlen, "cannot read %s %s: %s", what, path,
-				 r < 0 ? strerror(errno) : "file shrank while reading");
-			free(buf);
-			buf = NULL;
-			goto out;
-		}
-		got += (size_t)r;
-	}
-	*out = buf;
-	*len = got;
-out:
-	close(fd);
-	return rc;
-}
-
 /* Linux direct boot from the -k/-r/-B configuration. */
 static int boot_linux_from_files(struct vmctx *ctx, char *err, size_t errlen)
 {
@@ -468,10 +408,11 @@ static int boot_linux_from_files(struct vmctx *ctx, char *err, size_t errlen)
 	size_t klen = 0, ilen = 0;
 	int rc;
 
-	rc = boot_read_file("kernel", cfg->kernel, ctx->lowmem, &kernel, &klen, err, errlen);
+	/* Both images are read (and verified, with --verify-key) before either is loaded. */
+	rc = boot_read_image(cfg, "kernel", cfg->kernel, ctx->lowmem, &kernel, &klen, err, errlen);
 	if (rc == 0 && cfg->initrd != NULL)
-		rc = boot_read_file("initrd", cfg->initrd, ctx->lowmem, &initrd, &ilen, err,
-				    errlen);
+		rc = boot_read_image(cfg, "initrd", cfg->initrd, ctx->lowmem, &initrd, &ilen, err,
+				     errlen);
 	if (rc == 0)
 		rc = boot_linux_load(ctx, kernel, klen, initrd, ilen, cfg->bootargs, err, errlen);
 	free(initrd);
@@ -505,7 +446,7 @@ int dm_boot_prepare(struct vmctx *ctx, char *err, size_t errlen)
 		pr_warn("no boot image (-k or --ovmf): the vCPUs have nothing to run");
 		return 0;
 	}
-	rc = boot_read_file("firmware", cfg->ovmf, BOOT_OVMF_MAX, &fw, &len, err, errlen);
+	rc = boot_read_image(cfg, "firmware", cfg->ovmf, BOOT_OVMF_MAX, &fw, &len, err, errlen);
 	if (rc == 0)
 		rc = boot_ovmf_load(ctx, fw, len, err, errlen);
 	free(fw);

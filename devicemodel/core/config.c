@@ -5,7 +5,7 @@
  * Everything a launch script passes is parsed here, once, into struct
  * dm_config.  The syntax follows ACRN's acrn-dm (itself bhyve's) so existing
  * launch scripts work: -m, -c, -s, -l, -k, -r, -B, -E, -U, --ovmf,
- * --cpu_affinity, --debugexit, the VM name last.
+ * --cpu_affinity, --debugexit, the VM name last; --verify-key is ours.
  *
  * We do not use getopt_long(): it keeps global state, permutes argv and prints
  * its own messages.  This parser is reentrant (the fuzzer calls it millions of
@@ -371,7 +371,7 @@ static bool cfg_valid_vm_name(const char *s)
 enum cfg_opt_id {
 	OPT_MEM, OPT_CPUS, OPT_SLOT, OPT_LPC, OPT_KERNEL, OPT_INITRD, OPT_BOOTARGS,
 	OPT_ELF, OPT_UUID, OPT_OVMF, OPT_AFFINITY, OPT_DEBUGEXIT, OPT_HELP, OPT_VERSION,
-	OPT_ACPI, OPT_MSIX, OPT_NOMPTABLE, OPT_MAC_SEED, OPT_PRIORITY, OPT_IGNORED,
+	OPT_ACPI, OPT_MSIX, OPT_NOMPTABLE, OPT_MAC_SEED, OPT_PRIORITY, OPT_VERIFY_KEY, OPT_IGNORED,
 };
 
 struct cfg_opt {
@@ -401,6 +401,7 @@ static const struct cfg_opt cfg_opts[] = {
 	{ 'Y', "mptgen", false, OPT_NOMPTABLE },
 	{ 0, "mac_seed", true, OPT_MAC_SEED },
 	{ 0, "priority", true, OPT_PRIORITY },
+	{ 0, "verify-key", true, OPT_VERIFY_KEY },
 	/*
 	 * ACRN options that launch scripts pass but that change nothing this
 	 * device model does yet: accepted so the scripts run, reported by main().
@@ -493,6 +494,8 @@ static int cfg_apply(struct dm_config *cfg, const struct cfg_opt *o, const char 
 		return cfg_set_once(&cfg->mac_seed, val, "--mac_seed", err, errlen);
 	case OPT_PRIORITY:
 		return cfg_parse_prio(cfg, val, err, errlen);
+	case OPT_VERIFY_KEY:
+		return cfg_set_once(&cfg->verify_key, val, "--verify-key", err, errlen);
 	case OPT_IGNORED:
 		if (cfg->nignored < sizeof(cfg->ignored) / sizeof(cfg->ignored[0]))
 			cfg->ignored[cfg->nignored++] = o->longname;
@@ -625,6 +628,7 @@ void dm_config_free(struct dm_config *cfg)
 	free(cfg->ovmf);
 	free(cfg->elf);
 	free(cfg->mac_seed);
+	free(cfg->verify_key);
 	free(cfg->vm_name);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -677,6 +681,8 @@ void dm_config_usage(void *stream, const char *prog)
 		"                            Linux class (SCHED_FIFO 1 / SCHED_OTHER / nice 10)\n"
 		"      --debugexit           enable the debug-exit port\n"
 		"      --mac_seed STRING     seed for virtio-net MAC addresses\n"
+		"      --verify-key KEY.pem  boot only images whose FILE.sig verifies with this public\n"
+		"                            key (RSA-PSS or ECDSA P-256 over SHA-256; doc/verified-boot.md)\n"
 		"      --logger_setting, --pm_notify_channel, --pm_by_vuart, --virtio_poll,\n"
 		"      --intr_monitor (with argument), --windows, --ptdev_no_reset\n"
 		"                            accepted for ACRN launch scripts; not supported, ignored\n"

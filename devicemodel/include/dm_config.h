@@ -87,6 +87,7 @@ struct dm_config {
 	bool virtio_msix;		/**< -W */
 	bool no_mptable;		/**< -Y */
 	char *mac_seed;			/**< --mac_seed (virtio-net MAC derivation) */
+	char *verify_key;		/**< --verify-key: public key PEM; boot images need FILE.sig */
 	size_t nignored;		/**< accepted-but-unsupported ACRN options seen */
 	const char *ignored[8];		/**< their names (static strings), for a warning */
 	struct dm_com_config com[DM_MAX_COM];

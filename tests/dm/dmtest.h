@@ -21,7 +21,8 @@ struct dmtest_vm {
 	char err[256];
 };
 
-static inline int dmtest_vm_createv(struct dmtest_vm *vm, va_list ap)
+static inline int dmtest_vm_create_opsv(struct dmtest_vm *vm, const struct vmm_ops *ops,
+					va_list ap)
 {
 	char *argv[64];
 	int argc = 0, rc;
@@ -35,7 +36,12 @@ static inline int dmtest_vm_createv(struct dmtest_vm *vm, va_list ap)
 	rc = dm_config_parse(&vm->cfg, argc, argv, vm->err, sizeof(vm->err));
 	if (rc != 0)
 		return rc;
-	return vmctx_create(&vm->cfg, &vmm_test_ops, &vm->ctx, vm->err, sizeof(vm->err));
+	return vmctx_create(&vm->cfg, ops, &vm->ctx, vm->err, sizeof(vm->err));
+}
+
+static inline int dmtest_vm_createv(struct dmtest_vm *vm, va_list ap)
+{
+	return dmtest_vm_create_opsv(vm, &vmm_test_ops, ap);
 }
 
 /* Parse a NULL-terminated argument list and create the VM; returns the errno. */
@@ -46,6 +52,18 @@ static inline int dmtest_vm_create(struct dmtest_vm *vm, ...)
 
 	va_start(ap, vm);
 	rc = dmtest_vm_createv(vm, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* As dmtest_vm_create() on back-end @p ops (vmm_test_ops with some calls recorded). */
+static inline int dmtest_vm_create_ops(struct dmtest_vm *vm, const struct vmm_ops *ops, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, ops);
+	rc = dmtest_vm_create_opsv(vm, ops, ap);
 	va_end(ap);
 	return rc;
 }

@@ -32,6 +32,8 @@ check_main() {  # name expected-status expected-regex args... (stderr; stdout if
 }
 check_main test_main_bad_option_exits_2 2 '^acrn-dm: unknown option' --nope vm
 check_main test_main_missing_name_exits_2 2 '^acrn-dm: missing VM name' -m 1G
+check_main test_main_verify_key_twice_exits_2 2 '^acrn-dm: option --verify-key given twice$' \
+  --verify-key a.pem --verify-key=b.pem vm
 OUT=1 check_main test_main_help_exits_0 0 '^Usage: acrn-dm ' -h
 OUT=1 check_main test_main_version_exits_0 0 '^acrn-dm [0-9]' -v
 if [ ! -e /dev/acrn_vhm ] && [ ! -e /dev/acrn_hsm ]; then

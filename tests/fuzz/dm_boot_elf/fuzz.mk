@@ -8,4 +8,4 @@ BOOT_FUZZ_DM_SRCS := $(filter-out devicemodel/core/main.c devicemodel/core/vmm_v
 SRCS := tests/fuzz/dm_boot_elf/fuzz_boot_elf.c tests/fuzz/dm_boot_linux/boot_fuzz_vm.c \
 	$(BOOT_FUZZ_DM_SRCS)
 CFLAGS_EXTRA := -I$(TOP)/devicemodel/include -I$(TOP)/tests/fuzz/dm_boot_linux -D_GNU_SOURCE \
-	-pthread -Wl,--no-as-needed -luuid -lpciaccess
+	-pthread -Wl,--no-as-needed -luuid -lpciaccess -lcrypto
