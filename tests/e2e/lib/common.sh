@@ -31,7 +31,7 @@ e2e_scenario_var() {
 # shellcheck disable=SC2034  # read by scenario files, the runner and bench/run.sh
 e2e_defaults() {
   DESC=""
-  CPU_MODEL=corei7_skylake_x CPUS=1 MEGS=1024 TIMEOUT=240
+  CPU_MODEL=corei7_skylake_x CPUS=1 MEGS=1024 TIMEOUT=240 EST=""
   IPS=80000000 TIME0=946684800 ROMIMAGE=/usr/share/bochs/BIOS-bochs-latest
   HV=build/hypervisor/acrn.32.out HV_CMDLINE="" KERNEL_MB=""
   MODULES=()
