@@ -122,24 +122,33 @@ static bool lapic_irr_pending(void)
  * Returns when the Service VM has an interrupt (its halt ends), a User VM
  * vCPU wants the pCPU, or a tick period has passed (hypervisor tick).
  */
+static uint64_t idle_poll_tsc[MAX_PCPUS];
+
+uint64_t sched_idle_poll_tsc(uint32_t pcpu)
+{
+	return pcpu < MAX_PCPUS ? __atomic_load_n(&idle_poll_tsc[pcpu], __ATOMIC_RELAXED) : 0;
+}
+
 static void idle_poll(struct vcpu *sos, struct vcpu *loaded)
 {
-	uint64_t start = rdtsc(), period = (uint64_t)tsc_khz * 10;
+	uint64_t start = rdtsc(), period = (uint64_t)tsc_khz * 10, now;
 
 	for (;;) {
+		now = rdtsc();
 		if (lapic_irr_pending()) {
 			sos->blocked &= ~VCPU_BLOCK_HALT;
-			return;
+			break;
 		}
 		if (sched_uos_runnable(sos->pcpu))
-			return;
-		if (rdtsc() - start >= period) {
+			break;
+		if (now - start >= period) {
 			if (loaded != NULL)
 				hv_tick(loaded);
-			return;
+			break;
 		}
 		cpu_relax();
 	}
+	__atomic_fetch_add(&idle_poll_tsc[sos->pcpu], now - start, __ATOMIC_RELAXED);
 }
 
 void sched_wake_service_vcpu(uint32_t pcpu)

@@ -48,6 +48,9 @@ struct uos {
 	/* Forwarded requests completed, and their TSC sums: request posted →
 	 * NOTIFY_REQUEST_FINISH (the Service VM's part), NOTIFY → consumed. */
 	uint64_t io_n, io_to_notify, io_notify_to_done;
+	/* For the lifetime report: when it was created, on which pCPUs, and how
+	 * long those had polled for work in the hypervisor by then. */
+	uint64_t created_tsc, pcpu_mask, idle_poll_at_create[MAX_PCPUS];
 };
 
 /* Round trips a VM must have made for its statistics to be printed at destroy. */
@@ -450,6 +453,11 @@ int64_t hc_create_vm(struct vcpu *caller, uint64_t param_gpa)
 		reset_state(&u->start[i], i == 0);
 	if (cv.ioreq_buf != 0)
 		u->ioreq = hpa2hva(cv.ioreq_buf);
+	u->created_tsc = rdtsc();
+	for (uint16_t i = 0; i < cv.vcpu_num; i++) {
+		u->pcpu_mask |= 1ULL << pcpus[i];
+		u->idle_poll_at_create[pcpus[i]] = sched_idle_poll_tsc(pcpus[i]);
+	}
 
 	vm = vm_create("user-vm", &uos_ops, u);
 	if (vm == NULL) {
@@ -505,6 +513,29 @@ static void io_stats_print(struct vm *vm)
 	printk(LOG_INFO, "BENCH uos_notify_to_consumed %lu instructions\n", u->io_notify_to_done / u->io_n);
 }
 
+/*
+ * How much of the VM's life its pCPUs spent polling for work in the
+ * hypervisor (nothing runnable, Service VM vCPU halted): time that an
+ * emulator spends executing PAUSE loops rather than guest code.
+ */
+static void idle_stats_print(struct vm *vm)
+{
+	struct uos *u = uos_of(vm);
+	uint64_t life = rdtsc() - u->created_tsc;
+	char line[160];
+	size_t n = 0;
+
+	if (life == 0)
+		return;
+	for (uint32_t p = 0; p < MAX_PCPUS && n < sizeof(line); p++) {
+		if (!(u->pcpu_mask & (1ULL << p)))
+			continue;
+		n += (size_t)hv_snprintf(line + n, sizeof(line) - n, " pcpu%u %lu%%", p,
+					 (sched_idle_poll_tsc(p) - u->idle_poll_at_create[p]) * 100 / life);
+	}
+	pr_info("VM %u: lived %lu TSC ticks; share spent polling idle:%s", vm->id, life, line);
+}
+
 int64_t hc_destroy_vm(struct vcpu *caller, uint64_t vmid)
 {
 	struct vm *vm = find_uos(vmid);
@@ -517,6 +548,7 @@ int64_t hc_destroy_vm(struct vcpu *caller, uint64_t vmid)
 		return ret;	/* a pCPU still uses it: keep it rather than corrupt */
 	uos_count--;
 	pr_info("VM %u destroyed", vm->id);
+	idle_stats_print(vm);
 	io_stats_print(vm);
 	uos_free(vm);
 	return 0;

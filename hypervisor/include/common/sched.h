@@ -52,6 +52,8 @@ int sched_pick_slot(const int8_t rank[], unsigned int n, unsigned int cursor);
 
 /** Does pCPU pcpu hold any User VM vCPU (runnable or not)? */
 bool sched_has_uos(uint32_t pcpu);
+/* TSC ticks pCPU spent polling for work in the hypervisor (idle_poll), since boot. */
+uint64_t sched_idle_poll_tsc(uint32_t pcpu);
 
 /** Put a User VM vCPU on the run queue of v->pcpu. @return 0, -EBUSY (queue full). */
 int sched_attach(struct vcpu *v);

@@ -566,6 +566,13 @@ bool sched_is_dedicated(uint32_t pcpu)
 	return pcpu < MAX_PCPUS && dedicated[pcpu];
 }
 
+/* The test thread never idles in a scheduler: no polling time to report. */
+uint64_t sched_idle_poll_tsc(uint32_t pcpu)
+{
+	(void)pcpu;
+	return 0;
+}
+
 void fake_sched_forget(const struct vcpu *v)
 {
 	for (uint32_t p = 0; p < MAX_PCPUS; p++)

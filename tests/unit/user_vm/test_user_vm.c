@@ -1520,11 +1520,11 @@ static void io_round_trips_then_destroy(unsigned n, bool want_stats)
 	lines = fake_log_lines();
 	assert_int_equal(hc_destroy_vm(fake.caller, vm->id), 0);
 	if (want_stats) {
-		assert_int_equal(fake_log_lines(), lines + 4);	/* destroyed, summary, 2 BENCH */
+		assert_int_equal(fake_log_lines(), lines + 5);	/* destroyed, idle share, summary, 2 BENCH */
 		assert_non_null(strstr(fake_log_last(), "BENCH uos_notify_to_consumed "));
 	} else {
-		assert_int_equal(fake_log_lines(), lines + 1);
-		assert_null(strstr(fake_log_last(), "BENCH"));
+		assert_int_equal(fake_log_lines(), lines + 2);	/* destroyed, idle share */
+		assert_non_null(strstr(fake_log_last(), "share spent polling idle: pcpu"));
 	}
 }
 
