@@ -14,6 +14,11 @@
  * power button (rt_power_button()): a press prints "ticker: power button after N ticks" and
  * powers off through ACPI S5, which is how "acrnctl stop" ends it.  Plan 0: it never prints
  * a SUMMARY, so guest-tests must not run it.
+ *
+ * It also keeps a value of its own in CR2, which VMX does not switch (it is not in the VMCS):
+ * whenever it finds another value there it prints "ticker: CR2 clobbered: ..." (the scenario
+ * fails on that line).  Tickers sharing a pCPU with each other and with the Service VM prove
+ * the hypervisor saves and restores CR2 with the vCPU.
  */
 #include "rt.h"
 
@@ -24,6 +29,17 @@ RT_GUEST(ticker, 0);
 #define V_TICK		0x40	/* counted and EOIed by the runtime: no handler needed */
 
 static bool have_deadline;
+static uint64_t cr2_mark;
+
+static void cr2_check(void)
+{
+	uint64_t v = rt_read_cr2();
+
+	if (v != cr2_mark) {
+		rt_printf("ticker: CR2 clobbered: %lx, this VM wrote %lx\n", v, cr2_mark);
+		rt_write_cr2(cr2_mark);
+	}
+}
 
 /* Wait until the TSC reaches @p when. */
 static void wait_until(uint64_t when)
@@ -35,6 +51,7 @@ static void wait_until(uint64_t when)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		else
 			rt_pause();
+		cr2_check();
 	}
 }
 
@@ -44,6 +61,9 @@ void rt_guest_main(void)
 	bool spin = rt_cmdline_has("spin");
 	uint64_t period = (spin ? SPIN_TICK_US : TICK_US) * rt_tsc_per_us, prev = rt_rdtsc(), now;
 
+	/* A canonical address unlikely to be any other VM's: from this VM's start TSC. */
+	cr2_mark = 0x7C0000000000ULL | (rt_rdtsc() & 0xFFFFFFFFFULL);
+	rt_write_cr2(cr2_mark);
 	rt_cpuid(1, 0, r);
 	have_deadline = (r[2] & (1U << 24)) != 0 && !spin;
 	if (have_deadline)
@@ -57,6 +77,7 @@ void rt_guest_main(void)
 		rt_printf("ticker: %u tsc %lu (+%lu ms)\n", n, now,
 			  (now - prev) / (rt_tsc_per_us * 1000));
 		prev = now;
+		cr2_check();	/* across the I/O requests of the line just printed */
 		if (rt_power_button()) {
 			rt_printf("ticker: power button after %u ticks\n", n);
 			rt_poweroff();
