@@ -136,6 +136,8 @@ struct vcpu {
 	struct {
 		uint64_t msrs[6];	/* STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX */
 		uint64_t xcr0;
+		uint64_t cr2;		/* the last page-fault address (SDM Vol. 3 §4.7) */
+		uint64_t dr[4], dr6;	/* breakpoint addresses and status (DR7 is in the VMCS) */
 		bool saved;
 	} ctx;
 	void *xsave_area;		/* one page, XSAVE format */

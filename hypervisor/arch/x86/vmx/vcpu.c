@@ -266,6 +266,52 @@ static void xsetbv0(uint64_t v)
 }
 
 /*
+ * CR2, DR0-DR3 and DR6 are not part of the VMCS guest state (SDM Vol. 3 §25.4.1
+ * lists CR0, CR3, CR4 and DR7 only): two vCPUs sharing a pCPU would otherwise see
+ * each other's values.  A vCPU preempted between a #PF and its handler's read
+ * of CR2 (the VMX-preemption timer fires whatever RFLAGS.IF) would resume with
+ * the other vCPU's fault address, and its kernel would kill a process for a
+ * fault at the wrong address.
+ */
+#define DEFINE_DR_ACCESSORS(n)							\
+static inline uint64_t read_dr##n(void)						\
+{										\
+	uint64_t v;								\
+	__asm__ volatile("mov %%db" #n ", %0" : "=r"(v));			\
+	return v;								\
+}										\
+static inline void write_dr##n(uint64_t v)					\
+{										\
+	__asm__ volatile("mov %0, %%db" #n : : "r"(v));			\
+}
+DEFINE_DR_ACCESSORS(0)
+DEFINE_DR_ACCESSORS(1)
+DEFINE_DR_ACCESSORS(2)
+DEFINE_DR_ACCESSORS(3)
+DEFINE_DR_ACCESSORS(6)
+#undef DEFINE_DR_ACCESSORS
+
+static void save_regs_outside_vmcs(struct vcpu *v)
+{
+	v->ctx.cr2 = read_cr2();
+	v->ctx.dr[0] = read_dr0();
+	v->ctx.dr[1] = read_dr1();
+	v->ctx.dr[2] = read_dr2();
+	v->ctx.dr[3] = read_dr3();
+	v->ctx.dr6 = read_dr6();
+}
+
+static void load_regs_outside_vmcs(const struct vcpu *v)
+{
+	write_cr2(v->ctx.cr2);
+	write_dr0(v->ctx.dr[0]);
+	write_dr1(v->ctx.dr[1]);
+	write_dr2(v->ctx.dr[2]);
+	write_dr3(v->ctx.dr[3]);
+	write_dr6(v->ctx.dr6);
+}
+
+/*
  * XSAVE/XRSTOR with every component XCR0 enables (SDM Vol. 1 §13.7, §13.8).
  * A zeroed area has XSTATE_BV = 0, so XRSTOR puts each component in its
  * initial configuration; MXCSR, which XRSTOR loads anyway, is preset to its
@@ -280,6 +326,7 @@ void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
 	if (prev != NULL) {
 		for (unsigned i = 0; i < ARRAY_SIZE(switched_msrs); i++)
 			prev->ctx.msrs[i] = rdmsr(switched_msrs[i]);
+		save_regs_outside_vmcs(prev);
 		if (xs && prev->xsave_area != NULL) {
 			prev->ctx.xcr0 = xgetbv0();
 			__asm__ volatile("xsave64 %0" : "+m"(*(uint8_t (*)[PAGE_SIZE])prev->xsave_area)
@@ -297,7 +344,11 @@ void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
 	if (!next->ctx.saved) {
 		memset(next->ctx.msrs, 0, sizeof(next->ctx.msrs));
 		next->ctx.xcr0 = 1;		/* x87 only, as after RESET */
+		next->ctx.cr2 = 0;
+		memset(next->ctx.dr, 0, sizeof(next->ctx.dr));
+		next->ctx.dr6 = 0xFFFF0FF0ULL;	/* DR6 after RESET (SDM Vol. 3 §18.2.3) */
 	}
+	load_regs_outside_vmcs(next);
 	for (unsigned i = 0; i < ARRAY_SIZE(switched_msrs); i++)
 		wrmsr(switched_msrs[i], next->ctx.msrs[i]);
 	if (xs && next->xsave_area != NULL) {
