@@ -305,6 +305,9 @@ e2e_judge() {
     [ "${E2E_SEEN[$i]:-0}" = 1 ] && continue
     if grep -a -q -E -- "${EXPECT[$i]}" "${files[@]}" 2>/dev/null; then
       E2E_SEEN[$i]=1
+      # When each line first showed (wall seconds since the scenario started, within one
+      # poll): where a long scenario spends its time.
+      [ -n "${start:-}" ] && echo "$(( $(date +%s) - start )) s  ${EXPECT[$i]}" >> "$dir/expect-times.log"
     elif [ -z "$missing" ]; then
       missing=${EXPECT[$i]}
     fi
@@ -338,7 +341,7 @@ e2e_run_one() {
     echo "FAIL $name (already running in another runner: Bochs pid $other; logs: $rel)"
     return 1
   fi
-  rm -f "$dir"/{com1,com2,e9}.log "$dir"/bochs.{out,err,log,pid} "$dir/boot.iso" "$dir/prepare.log" "$dir/prepare.env" \
+  rm -f "$dir"/{com1,com2,e9}.log "$dir"/bochs.{out,err,log,pid} "$dir/boot.iso" "$dir/prepare.log" "$dir/prepare.env" "$dir/expect-times.log" \
         "$dir"/shell.{script,port,results} "$dir/shell-peer.log"
   trap 'e2e_bochs_stop; exit 130' INT TERM
   trap 'e2e_bochs_stop' EXIT
