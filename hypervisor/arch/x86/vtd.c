@@ -956,8 +956,9 @@ static int vtd_flush_domain(uint16_t did)
 	int ret = 0;
 
 	for (uint32_t i = 0; i < vtd.unit_count; i++) {
-		if (vtd.units[i].te && vtd_invalidate(&vtd.units[i], false, did) != 0)
-			ret = -ETIMEDOUT;
+		int r = vtd.units[i].te ? vtd_invalidate(&vtd.units[i], false, did) : 0;
+
+		ret = ret != 0 ? ret : r;
 	}
 	return ret;
 }
