@@ -785,6 +785,14 @@ static void vtd_domain_put(struct vtd_domain *d)
 
 /* ---- context entries ---------------------------------------------------- */
 
+/* Common checks of the exported calls: VT-d present, a valid VM, @p args_ok. */
+static int vtd_check_vm(const struct vm *vm, bool args_ok)
+{
+	if (!vtd_present())
+		return -ENODEV;
+	return vm != NULL && vm->id < MAX_VMS && args_ok ? 0 : -EINVAL;
+}
+
 static struct vtd_unit *vtd_unit_of(uint16_t bdf)
 {
 	int i = dmar_unit_for(&vtd.info, bdf);
@@ -826,10 +834,9 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf)
 	uint16_t did;
 	int ret;
 
-	if (!vtd_present())
-		return -ENODEV;
-	if (vm == NULL || vm->id >= MAX_VMS)
-		return -EINVAL;
+	ret = vtd_check_vm(vm, true);
+	if (ret != 0)
+		return ret;
 	did = vtd_did(vm);
 	spin_lock(&vtd_lock);
 	u = vtd_unit_of(bdf);
@@ -912,10 +919,9 @@ int vtd_unassign_device(struct vm *vm, uint16_t bdf)
 {
 	int ret;
 
-	if (!vtd_present())
-		return -ENODEV;
-	if (vm == NULL || vm->id >= MAX_VMS)
-		return -EINVAL;
+	ret = vtd_check_vm(vm, true);
+	if (ret != 0)
+		return ret;
 	spin_lock(&vtd_lock);
 	ret = vtd_unassign_locked(vm, bdf);
 	spin_unlock(&vtd_lock);
@@ -1031,10 +1037,9 @@ int vtd_irte_set(struct vm *vm, uint16_t sid, const struct vtd_irq *irq, uint16_
 	uint16_t i;
 	int ret;
 
-	if (!vtd_present())
-		return -ENODEV;
-	if (vm == NULL || vm->id >= MAX_VMS || !vtd_irq_ok(irq) || index == NULL)
-		return -EINVAL;
+	ret = vtd_check_vm(vm, vtd_irq_ok(irq) && index != NULL);
+	if (ret != 0)
+		return ret;
 	spin_lock(&vtd_lock);
 	i = *index;
 	ret = vtd_irte_lookup(vm, sid, i, &u);
@@ -1092,10 +1097,9 @@ int vtd_irte_clear(struct vm *vm, uint16_t sid, uint16_t index)
 	struct vtd_unit *u;
 	int ret;
 
-	if (!vtd_present())
-		return -ENODEV;
-	if (vm == NULL || vm->id >= MAX_VMS || index == VTD_IRTE_NEW)
-		return -EINVAL;
+	ret = vtd_check_vm(vm, index != VTD_IRTE_NEW);
+	if (ret != 0)
+		return ret;
 	spin_lock(&vtd_lock);
 	ret = vtd_irte_lookup(vm, sid, index, &u);
 	if (ret == 0)

@@ -627,7 +627,14 @@ static void qi_units(struct fixture *f, bool ir)
 		f->model.units[i].ecap |= VTM_ECAP_QI | (ir ? VTM_ECAP_IR : 0);
 }
 
-/* The status word a wait descriptor at queue slot @p slot writes to, and what. */
+/* QI (and IR) units, brought up. */
+static void qi_ready(struct fixture *f, bool ir)
+{
+	qi_units(f, ir);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+}
+
+/* A wait descriptor: status write, aligned address, and the word it wrote. */
 static void check_wait(struct fixture *f, const struct vtm_desc *d)
 {
 	uint32_t status;
@@ -643,8 +650,7 @@ static void test_vtd_qi_enabled_and_used_for_setup_flush(void **state)
 {
 	struct fixture *f = *state;
 
-	qi_units(f, false);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, false);
 	for (unsigned int i = 0; i < 2; i++) {
 		struct vtm_unit *u = &f->model.units[i];
 		const uint64_t *q;
@@ -678,8 +684,7 @@ static void test_vtd_qi_assign_unassign_unmap_invalidate_through_queue(void **st
 	uint64_t hpa;
 	uint32_t first_status;
 
-	qi_units(f, false);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, false);
 	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
 	assert_int_equal(u1->qi_log_len, 6);
 	assert_int_equal(u1->qi_log[3].lo, IQ_CC_GLOBAL);
@@ -737,8 +742,7 @@ static void test_vtd_qi_stalled_queue_fills_and_is_refused(void **state)
 	int ret = 0;
 	unsigned int calls = 0;
 
-	qi_units(f, false);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, false);
 	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
 	f->model.units[1].qi_stall = true;
 	while (calls < 300 && (ret = vtd_map(f->vm, 0x20000000, 0xB0000000, 4096, PGT_R)) != -EBUSY) {
@@ -757,8 +761,7 @@ static void test_vtd_qi_error_reported_skipped_and_queue_recovers(void **state)
 	uint64_t hpa;
 	uint64_t t0;
 
-	qi_units(f, false);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, false);
 	u1->qi_bad_type = 2;		/* the unit rejects the next IOTLB descriptor */
 	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -EIO);
 	assert_int_equal(log_count("invalidation queue error at descriptor 4"), 1);
@@ -812,8 +815,7 @@ static void test_vtd_ir_enabled_after_qi_in_order(void **state)
 {
 	struct fixture *f = *state;
 
-	qi_units(f, true);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, true);
 	for (unsigned int i = 0; i < 2; i++) {
 		struct vtm_unit *u = &f->model.units[i];
 
@@ -843,8 +845,7 @@ static void test_vtd_irte_format_and_source_validation(void **state)
 	struct vtm_irq out;
 	const uint64_t *irt;
 
-	qi_units(f, true);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, true);
 	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &fixed, &a), 0);
 	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &lowpri, &b), 0);
 	assert_true(a < VTD_IRT_ENTRIES && b < VTD_IRT_ENTRIES && a != b);
@@ -891,8 +892,7 @@ static void test_vtd_irte_update_and_clear_invalidate_iec(void **state)
 	uint16_t idx = VTD_IRTE_NEW;
 	struct vtm_irq out;
 
-	qi_units(f, true);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, true);
 	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &irq, &idx), 0);
 	assert_int_equal(vtm_msi(u1, BDF(0, 3, 0), vtd_irte_msi_addr(idx), 0, &out), 0);	/* cached */
 	irq.vector = 0x51;
@@ -915,8 +915,7 @@ static void test_vtd_irte_refuses_foreign_and_bad_requests(void **state)
 	uint16_t idx = VTD_IRTE_NEW, other = VTD_IRTE_NEW, n = 0;
 	struct vtm_irq out;
 
-	qi_units(f, true);
-	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	qi_ready(f, true);
 	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &irq, &idx), 0);
 	/* Another VM, or another device of the same VM, cannot touch the entry. */
 	assert_int_equal(vtd_irte_set(f->vm2, BDF(0, 3, 0), &irq, &idx), -EPERM);
