@@ -14,6 +14,15 @@
  * Translation is left off until a device behind a unit is assigned: with TE
  * set, DMA of every device without a present context entry is blocked, so
  * whoever enables it must first have given the Service VM's devices a domain.
+ *
+ * Invalidation goes through the invalidation queue (§6.5.2) on units with
+ * ECAP.QI, else through the CCMD/IOTLB registers (§6.5.1).  Every submission
+ * ends with a wait descriptor writing a fresh sequence number to a status
+ * word, and is polled for like a register handshake.  Units with ECAP.IR
+ * and a working queue get an interrupt remapping table (§5.1, §9.10) of
+ * VTD_IRT_ENTRIES entries that the passthrough code fills via vtd_irte_set();
+ * compatibility-format interrupts keep passing (GCMD.CFI) so that devices
+ * not yet programmed with remappable MSIs, and the IOAPIC, work unchanged.
  */
 #define pr_fmt(fmt) "vtd: " fmt
 #include <arch/x86/vtd.h>
@@ -35,6 +44,10 @@
 #define VTD_REG_CCMD	0x28U
 #define VTD_REG_FSTS	0x34U
 #define VTD_REG_FECTL	0x38U
+#define VTD_REG_IQH	0x80U
+#define VTD_REG_IQT	0x88U
+#define VTD_REG_IQA	0x90U
+#define VTD_REG_IRTA	0xB8U
 
 /* Fields: F(name, first bit, width).  One table per register or entry. */
 #define VTD_FIELD_ENUM(name, shift, width) name##_SHIFT = (shift), name##_WIDTH = (width),
@@ -70,6 +83,7 @@ static inline uint64_t width_mask(unsigned int w)
 /* §11.4.4/5 Global command and status: same bit for a command and its status. */
 #define GCMD_LAYOUT(F)			\
 	F(GCMD_CFI,	23, 1)		\
+	F(GCMD_SIRTP,	24, 1)		\
 	F(GCMD_IRE,	25, 1)		\
 	F(GCMD_QIE,	26, 1)		\
 	F(GCMD_WBF,	27, 1)		\
@@ -98,11 +112,16 @@ static inline uint64_t width_mask(unsigned int w)
 #define FAULT_LAYOUT(F)			\
 	F(FSTS_PFO,	0,  1)		\
 	F(FSTS_PPF,	1,  1)		\
+	F(FSTS_IQE,	4,  1)		\
+	F(FSTS_ICE,	5,  1)		\
+	F(FSTS_ITE,	6,  1)		\
 	F(FSTS_FRI,	8,  8)		\
 	F(FECTL_IM,	31, 1)
 
-/* §11.4.14 Fault recording register, upper 64 bits (lower: FI in 63:12). */
+/* §11.4.14 Fault recording register, upper 64 bits (lower: FI in 63:12,
+ * for interrupt requests the interrupt index in 63:48). */
 #define FRCD_LAYOUT(F)			\
+	F(FRCD_LO_IIDX,	48, 16)		\
 	F(FRCD_SID,	0,  16)		\
 	F(FRCD_FR,	32, 8)		\
 	F(FRCD_T,	62, 1)		\
@@ -119,6 +138,51 @@ static inline uint64_t width_mask(unsigned int w)
 	F(CE_AW,	0,  3)		\
 	F(CE_DID,	8,  16)
 
+/*
+ * IQA_REG, IQH_REG/IQT_REG (index of 128-bit descriptors) of §11.4, and
+ * the §6.5.2 invalidation descriptors (first qword unless _HI).
+ */
+#define QI_LAYOUT(F)			\
+	F(IQA_QS,	0,  3)		\
+	F(IQA_DW,	11, 1)		\
+	F(IQA_ADDR,	12, 52)		\
+	F(IQ_IDX,	4,  15)		\
+	F(DSC_TYPE,	0,  4)		\
+	F(DSC_G,	4,  2)		\
+	F(DSC_DID,	16, 16)		\
+	F(DSC_IOTLB_DW,	6,  1)		\
+	F(DSC_IOTLB_DR,	7,  1)		\
+	F(DSC_IEC_G,	4,  1)		\
+	F(DSC_IEC_IM,	27, 5)		\
+	F(DSC_IEC_IIDX,	32, 16)		\
+	F(DSC_WAIT_SW,	5,  1)		\
+	F(DSC_WAIT_DATA, 32, 32)	\
+	F(DSC_WAIT_ADDR_HI, 2, 62)
+
+/*
+ * IRTA_REG of §11.4, §9.10 IRTE for remapped interrupts (xAPIC destination;
+ * _HI fields in the second qword), §5.1 remappable-format MSI address.
+ */
+#define IR_LAYOUT(F)			\
+	F(IRTA_S,	0,  4)		\
+	F(IRTA_EIME,	11, 1)		\
+	F(IRTA_ADDR,	12, 52)		\
+	F(IRTE_P,	0,  1)		\
+	F(IRTE_FPD,	1,  1)		\
+	F(IRTE_DM,	2,  1)		\
+	F(IRTE_RH,	3,  1)		\
+	F(IRTE_TM,	4,  1)		\
+	F(IRTE_DLM,	5,  3)		\
+	F(IRTE_V,	16, 8)		\
+	F(IRTE_DST_XAPIC, 40, 8)	\
+	F(IRTE_SID_HI,	0,  16)		\
+	F(IRTE_SQ_HI,	16, 2)		\
+	F(IRTE_SVT_HI,	18, 2)		\
+	F(MSI_HANDLE_15, 2, 1)		\
+	F(MSI_SHV,	3,  1)		\
+	F(MSI_REMAPPABLE, 4, 1)		\
+	F(MSI_HANDLE,	5,  15)
+
 enum {
 	CAP_LAYOUT(VTD_FIELD_ENUM)
 	ECAP_LAYOUT(VTD_FIELD_ENUM)
@@ -128,10 +192,22 @@ enum {
 	FAULT_LAYOUT(VTD_FIELD_ENUM)
 	FRCD_LAYOUT(VTD_FIELD_ENUM)
 	ENTRY_LAYOUT(VTD_FIELD_ENUM)
+	QI_LAYOUT(VTD_FIELD_ENUM)
+	IR_LAYOUT(VTD_FIELD_ENUM)
 };
 
 #define GRAN_GLOBAL	1U	/* CIRG / IIRG: global invalidation */
 #define GRAN_DOMAIN	2U	/* CIRG / IIRG: domain-selective */
+#define DSC_CC		1U	/* §6.5.2 descriptor types */
+#define DSC_IOTLB	2U
+#define DSC_IEC		4U
+#define DSC_WAIT	5U
+#define VTD_QI_LEN	256U	/* IQA.QS = 0: one page of 128-bit descriptors */
+#define IRTA_S_256	7U	/* 2^(S+1) = VTD_IRT_ENTRIES entries, one page */
+#define SVT_SID		1U	/* verify the requester against SID, SQ */
+#define SQ_ALL_BITS	0U	/* compare all 16 bits of the requester ID */
+#define MSI_ADDR_BASE	0xFEE00000U
+#define FSTS_QI_ERRORS	(FMASK(FSTS_IQE) | FMASK(FSTS_ICE) | FMASK(FSTS_ITE))
 #define CE_TT_UNTRANSLATED 0U	/* §9.3: untranslated requests through the second level */
 #define CE_AW_48	2U	/* 4-level table, 48-bit guest address width */
 #define SAGAW_4LEVEL	BIT(2)
@@ -156,6 +232,13 @@ struct vtd_unit {
 	uint32_t nfr;			/* number of fault recording registers */
 	struct vtd_entry *root;		/* 256 entries, one per bus */
 	bool te;			/* translation enabled */
+	struct vtd_entry *qi;		/* invalidation queue; NULL: register-based */
+	uint32_t *qi_status;		/* page whose first word wait descriptors write */
+	uint32_t qi_tail;		/* next descriptor slot */
+	uint32_t qi_seq;		/* status data of the last wait descriptor */
+	struct vtd_entry *irt;		/* interrupt remapping table, when allocated */
+	bool ir;			/* interrupt remapping enabled */
+	uint8_t irte_vm[VTD_IRT_ENTRIES];	/* owner vm->id + 1; 0: free */
 };
 
 struct vtd_domain {
@@ -268,12 +351,198 @@ static int vtd_inval_iotlb(const struct vtd_unit *u, uint16_t did)
 	return ret;
 }
 
+/* ---- queued invalidation, §6.5.2 ----------------------------------------- */
+
+static void vtd_qi_put(struct vtd_unit *u, uint64_t lo, uint64_t hi)
+{
+	struct vtd_entry *d = &u->qi[u->qi_tail];
+
+	d->lo = lo;
+	d->hi = hi;
+	vtd_flush(u, d, sizeof(*d));
+	u->qi_tail = (u->qi_tail + 1U) % VTD_QI_LEN;
+}
+
+static uint32_t vtd_qi_head(const struct vtd_unit *u)
+{
+	return (uint32_t)FGET(IQ_IDX, rd64(u, VTD_REG_IQH)) % VTD_QI_LEN;
+}
+
+/*
+ * §6.5.2.10: on IQE the unit stops at the descriptor IQH points to until
+ * IQE is cleared; that descriptor is replaced by a wait descriptor without
+ * any action so the queue moves on.  ITE and ICE concern device-TLB
+ * invalidations, which this driver does not submit: reported and cleared.
+ */
+static int vtd_qi_error(struct vtd_unit *u, uint32_t fsts)
+{
+	if (FGET(FSTS_IQE, fsts)) {
+		uint32_t head = vtd_qi_head(u);
+		struct vtd_entry *d = &u->qi[head];
+
+		pr_err("unit %#llx: invalidation queue error at descriptor %u (%#llx %#llx), skipped",
+		       (unsigned long long)u->reg, head, (unsigned long long)d->lo,
+		       (unsigned long long)d->hi);
+		d->lo = FSET(DSC_TYPE, DSC_WAIT);
+		d->hi = 0;
+		vtd_flush(u, d, sizeof(*d));
+	}
+	if (FGET(FSTS_ITE, fsts))
+		pr_err("unit %#llx: invalidation time-out error", (unsigned long long)u->reg);
+	if (FGET(FSTS_ICE, fsts))
+		pr_err("unit %#llx: invalidation completion error", (unsigned long long)u->reg);
+	wr32(u, VTD_REG_FSTS, fsts & (uint32_t)FSTS_QI_ERRORS);	/* RW1C */
+	return -EIO;
+}
+
+static uint32_t vtd_qi_status(const struct vtd_unit *u)
+{
+	/* The unit writes the word behind the cache's back when it does not snoop. */
+	vtd_flush(u, u->qi_status, sizeof(*u->qi_status));
+	return *(volatile uint32_t *)u->qi_status;
+}
+
+/*
+ * Wait for the status write of sequence number @p seq.  After a queue error
+ * the wait descriptor may never write (it was the bad one, or the unit
+ * dropped it): once the queue is drained the error is final.
+ */
+static int vtd_qi_wait(struct vtd_unit *u, uint32_t seq)
+{
+	int ret = 0;
+
+	for (uint32_t t = 0; t <= VTD_POLL_TIMEOUT_US; t++) {
+		uint32_t fsts;
+
+		if (vtd_qi_status(u) == seq)
+			return ret;
+		fsts = rd32(u, VTD_REG_FSTS);
+		if (fsts & (uint32_t)FSTS_QI_ERRORS)
+			ret = vtd_qi_error(u, fsts);
+		else if (ret != 0 && vtd_qi_head(u) == u->qi_tail)
+			return ret;
+		vtd.ops->delay_us(vtd.ctx, 1);
+	}
+	pr_err("unit %#llx: invalidation wait not completed within %u us",
+	       (unsigned long long)u->reg, VTD_POLL_TIMEOUT_US);
+	return -ETIMEDOUT;
+}
+
+/* Queue @p n descriptors and a wait descriptor with status write, then wait. */
+static int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry *d, uint32_t n)
+{
+	uint32_t used = (u->qi_tail + VTD_QI_LEN - vtd_qi_head(u)) % VTD_QI_LEN;
+	uint64_t status_pa = vtd.ops->mem->virt_to_phys(vtd.ctx, u->qi_status);
+
+	/* Only a unit that stopped fetching leaves descriptors behind. */
+	if (used + n + 1U >= VTD_QI_LEN) {
+		pr_err("unit %#llx: invalidation queue full", (unsigned long long)u->reg);
+		return -EBUSY;
+	}
+	if (++u->qi_seq == 0)
+		u->qi_seq = 1;	/* 0 is what the status word starts as */
+	for (uint32_t i = 0; i < n; i++)
+		vtd_qi_put(u, d[i].lo, d[i].hi);
+	vtd_qi_put(u, FSET(DSC_TYPE, DSC_WAIT) | FMASK(DSC_WAIT_SW) | FSET(DSC_WAIT_DATA, u->qi_seq),
+		   status_pa & FMASK(DSC_WAIT_ADDR_HI));
+	wr64(u, VTD_REG_IQT, FSET(IQ_IDX, u->qi_tail));
+	return vtd_qi_wait(u, u->qi_seq);
+}
+
+/*
+ * Global context-cache (when @p context) and IOTLB invalidation, the IOTLB
+ * of domain @p did only when did != 0, through the queue or the registers.
+ */
+static int vtd_invalidate(struct vtd_unit *u, bool context, uint16_t did)
+{
+	uint64_t dw_dr = FMASK(DSC_IOTLB_DW) | FMASK(DSC_IOTLB_DR);
+	struct vtd_entry d[2];
+	uint32_t n = 0;
+	int ret;
+
+	if (u->qi == NULL) {
+		ret = context ? vtd_inval_context(u) : 0;
+		return ret != 0 ? ret : vtd_inval_iotlb(u, did);
+	}
+	if (context)
+		d[n++] = (struct vtd_entry){ FSET(DSC_TYPE, DSC_CC) | FSET(DSC_G, GRAN_GLOBAL), 0 };
+	d[n++] = (struct vtd_entry){
+		FSET(DSC_TYPE, DSC_IOTLB) | dw_dr |
+		(did == 0 ? FSET(DSC_G, GRAN_GLOBAL) : FSET(DSC_G, GRAN_DOMAIN) | FSET(DSC_DID, did)),
+		0 };
+	return vtd_qi_submit(u, d, n);
+}
+
+/* Interrupt entry cache: everything (@p all) or entry @p index (§6.5.2.7). */
+static int vtd_inval_iec(struct vtd_unit *u, bool all, uint16_t index)
+{
+	struct vtd_entry d = { FSET(DSC_TYPE, DSC_IEC), 0 };
+
+	if (!all)
+		d.lo |= FMASK(DSC_IEC_G) | FSET(DSC_IEC_IM, 0) | FSET(DSC_IEC_IIDX, index);
+	return vtd_qi_submit(u, &d, 1);
+}
+
+/* QI bring-up (IQA_REG, IQT_REG): an empty queue, IQT = 0, then GCMD.QIE and GSTS.QIES. */
+static int vtd_qi_enable(struct vtd_unit *u)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+
+	u->qi = m->alloc_page(vtd.ctx);
+	u->qi_status = m->alloc_page(vtd.ctx);
+	if (u->qi == NULL || u->qi_status == NULL)
+		return -ENOMEM;
+	vtd_flush(u, u->qi, PAGE_SIZE);
+	vtd_flush(u, u->qi_status, sizeof(*u->qi_status));
+	u->qi_tail = 0;
+	wr64(u, VTD_REG_IQT, 0);
+	/* DW = 0: 128-bit descriptors; QS = 0: VTD_QI_LEN of them. */
+	wr64(u, VTD_REG_IQA, (m->virt_to_phys(vtd.ctx, u->qi) & FMASK(IQA_ADDR)) | FSET(IQA_QS, 0));
+	return vtd_gcmd(u, (uint32_t)FMASK(GCMD_QIE), true, "queued invalidation enable");
+}
+
+/*
+ * IR bring-up (§5.1, IRTA_REG): table pointer (SIRTP), interrupt entry cache flushed,
+ * compatibility-format interrupts kept passing (CFI), then IRE.  EIME = 0:
+ * xAPIC destinations (8-bit APIC IDs).
+ */
+static int vtd_ir_enable(struct vtd_unit *u)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+	int ret;
+
+	u->irt = m->alloc_page(vtd.ctx);
+	if (u->irt == NULL)
+		return -ENOMEM;
+	vtd_flush(u, u->irt, PAGE_SIZE);
+	wr64(u, VTD_REG_IRTA, (m->virt_to_phys(vtd.ctx, u->irt) & FMASK(IRTA_ADDR)) |
+	     FSET(IRTA_S, IRTA_S_256));
+	ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_SIRTP), true, "interrupt remapping table pointer");
+	if (ret == 0)
+		ret = vtd_inval_iec(u, true, 0);
+	if (ret == 0)
+		ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_CFI), true, "compatibility-format interrupts");
+	if (ret == 0)
+		ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_IRE), true, "interrupt remapping enable");
+	u->ir = ret == 0;
+	return ret;
+}
+
 /* ---- unit bring-up ------------------------------------------------------ */
 
 static void vtd_unit_free(struct vtd_unit *u)
 {
 	const struct pgtable_ops *m = vtd.ops->mem;
+	void *pages[] = { u->qi, u->qi_status, u->irt };
 
+	for (uint32_t i = 0; i < ARRAY_SIZE(pages); i++) {
+		if (pages[i] != NULL)
+			m->free_page(vtd.ctx, pages[i]);
+	}
+	u->qi = NULL;
+	u->qi_status = NULL;
+	u->irt = NULL;
+	u->ir = false;
 	if (u->root == NULL)
 		return;
 	for (uint32_t bus = 0; bus < 256U; bus++) {
@@ -282,6 +551,29 @@ static void vtd_unit_free(struct vtd_unit *u)
 	}
 	m->free_page(vtd.ctx, u->root);
 	u->root = NULL;
+}
+
+/* Firmware (or an earlier kernel) may have left translation, IR or QI on. */
+static int vtd_unit_quiesce(const struct vtd_unit *u)
+{
+	const struct {
+		uint32_t bit;
+		const char *what;
+	} off[] = {
+		{ (uint32_t)FMASK(GCMD_TE), "translation disable" },
+		{ (uint32_t)FMASK(GCMD_IRE), "interrupt remapping disable" },
+		{ (uint32_t)FMASK(GCMD_QIE), "queued invalidation disable" },	/* IR needs it: last */
+	};
+
+	for (uint32_t i = 0; i < ARRAY_SIZE(off); i++) {
+		int ret = 0;
+
+		if (rd32(u, VTD_REG_GSTS) & off[i].bit)
+			ret = vtd_gcmd(u, off[i].bit, false, off[i].what);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
 }
 
 /*
@@ -307,12 +599,10 @@ static int vtd_unit_init(struct vtd_unit *u, const struct dmar_unit *d)
 			(unsigned long long)u->reg, (unsigned long long)FGET(CAP_SAGAW, u->cap));
 		return -ENOTSUP;
 	}
-	if (rd32(u, VTD_REG_GSTS) & FMASK(GCMD_TE)) {
-		/* Firmware left translation on; our empty root table would block all DMA. */
-		ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_TE), false, "translation disable");
-		if (ret != 0)
-			return ret;
-	}
+	/* With TE left on, our empty root table would block all DMA. */
+	ret = vtd_unit_quiesce(u);
+	if (ret != 0)
+		return ret;
 	u->root = m->alloc_page(vtd.ctx);
 	if (u->root == NULL)
 		return -ENOMEM;
@@ -321,13 +611,23 @@ static int vtd_unit_init(struct vtd_unit *u, const struct dmar_unit *d)
 	wr32(u, VTD_REG_FECTL, (uint32_t)FMASK(FECTL_IM));
 	wr64(u, VTD_REG_RTADDR, m->virt_to_phys(vtd.ctx, u->root));	/* RTT = 0: legacy */
 	ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_SRTP), true, "root table pointer");
+	if (ret == 0 && FGET(ECAP_QI, u->ecap))
+		ret = vtd_qi_enable(u);
 	if (ret == 0)
-		ret = vtd_inval_context(u);
-	if (ret == 0)
-		ret = vtd_inval_iotlb(u, 0);
-	if (ret != 0)
+		ret = vtd_invalidate(u, true, 0);
+	if (ret != 0) {
 		vtd_unit_free(u);
-	return ret;
+		return ret;
+	}
+	/* Without the queue there is no way to flush the interrupt entry cache. */
+	if (FGET(ECAP_IR, u->ecap) && u->qi == NULL)
+		pr_warn("unit %#llx: interrupt remapping needs queued invalidation: not used",
+			(unsigned long long)u->reg);
+	else if (FGET(ECAP_IR, u->ecap) && vtd_ir_enable(u) != 0)
+		pr_warn("unit %#llx: interrupt remapping not used", (unsigned long long)u->reg);
+	pr_info("unit %#llx: %s invalidation, interrupt remapping %s", (unsigned long long)u->reg,
+		u->qi != NULL ? "queued" : "register-based", u->ir ? "on" : "off");
+	return 0;
 }
 
 void vtd_teardown(void)
@@ -485,6 +785,14 @@ static void vtd_domain_put(struct vtd_domain *d)
 
 /* ---- context entries ---------------------------------------------------- */
 
+/* Common checks of the exported calls: VT-d present, a valid VM, @p args_ok. */
+static int vtd_check_vm(const struct vm *vm, bool args_ok)
+{
+	if (!vtd_present())
+		return -ENODEV;
+	return vm != NULL && vm->id < MAX_VMS && args_ok ? 0 : -EINVAL;
+}
+
 static struct vtd_unit *vtd_unit_of(uint16_t bdf)
 {
 	int i = dmar_unit_for(&vtd.info, bdf);
@@ -517,12 +825,6 @@ static struct vtd_entry *vtd_context(struct vtd_unit *u, uint16_t bdf, bool crea
 	return &ct[bdf & 0xFFU];
 }
 
-static int vtd_flush_unit(const struct vtd_unit *u, uint16_t did)
-{
-	int ret = vtd_inval_context(u);
-
-	return ret != 0 ? ret : vtd_inval_iotlb(u, did);
-}
 
 int vtd_assign_device(struct vm *vm, uint16_t bdf)
 {
@@ -532,10 +834,9 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf)
 	uint16_t did;
 	int ret;
 
-	if (!vtd_present())
-		return -ENODEV;
-	if (vm == NULL || vm->id >= MAX_VMS)
-		return -EINVAL;
+	ret = vtd_check_vm(vm, true);
+	if (ret != 0)
+		return ret;
 	did = vtd_did(vm);
 	spin_lock(&vtd_lock);
 	u = vtd_unit_of(bdf);
@@ -569,7 +870,7 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf)
 		 FSET(CE_TT, CE_TT_UNTRANSLATED) | FMASK(CE_P);
 	vtd_flush(u, ce, sizeof(*ce));
 	d->devs[d->dev_count++] = bdf;
-	ret = vtd_flush_unit(u, did);
+	ret = vtd_invalidate(u, true, did);
 	if (ret == 0 && !u->te) {
 		ret = vtd_gcmd(u, (uint32_t)FMASK(GCMD_TE), true, "translation enable");
 		u->te = ret == 0;
@@ -601,7 +902,7 @@ static int vtd_unassign_locked(struct vm *vm, uint16_t bdf)
 	vtd_flush(u, ce, sizeof(*ce));
 	ce->hi = 0;
 	vtd_flush(u, ce, sizeof(*ce));
-	ret = vtd_flush_unit(u, did);
+	ret = vtd_invalidate(u, true, did);
 	for (i = 0; i < d->dev_count && d->devs[i] != bdf; i++)
 		;
 	if (i < d->dev_count)
@@ -618,10 +919,9 @@ int vtd_unassign_device(struct vm *vm, uint16_t bdf)
 {
 	int ret;
 
-	if (!vtd_present())
-		return -ENODEV;
-	if (vm == NULL || vm->id >= MAX_VMS)
-		return -EINVAL;
+	ret = vtd_check_vm(vm, true);
+	if (ret != 0)
+		return ret;
 	spin_lock(&vtd_lock);
 	ret = vtd_unassign_locked(vm, bdf);
 	spin_unlock(&vtd_lock);
@@ -630,6 +930,8 @@ int vtd_unassign_device(struct vm *vm, uint16_t bdf)
 			vm->id);
 	return ret;
 }
+
+static int vtd_irte_clear_locked(struct vtd_unit *u, uint16_t index);
 
 void vtd_release_vm(struct vm *vm)
 {
@@ -643,6 +945,14 @@ void vtd_release_vm(struct vm *vm)
 		if (vtd_unassign_locked(vm, d->devs[d->dev_count - 1U]) != 0)
 			break;
 	}
+	for (uint32_t i = 0; i < vtd.unit_count; i++) {
+		struct vtd_unit *u = &vtd.units[i];
+
+		for (uint16_t k = 0; u->ir && k < VTD_IRT_ENTRIES; k++) {
+			if (u->irte_vm[k] == vm->id + 1U)
+				(void)vtd_irte_clear_locked(u, k);
+		}
+	}
 	spin_unlock(&vtd_lock);
 }
 
@@ -652,8 +962,9 @@ static int vtd_flush_domain(uint16_t did)
 	int ret = 0;
 
 	for (uint32_t i = 0; i < vtd.unit_count; i++) {
-		if (vtd.units[i].te && vtd_inval_iotlb(&vtd.units[i], did) != 0)
-			ret = -ETIMEDOUT;
+		int r = vtd.units[i].te ? vtd_invalidate(&vtd.units[i], false, did) : 0;
+
+		ret = ret != 0 ? ret : r;
 	}
 	return ret;
 }
@@ -694,7 +1005,145 @@ int vtd_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
 	return ret;
 }
 
+/* ---- interrupt remapping entries, §9.10 ----------------------------------- */
+
+static bool vtd_irq_ok(const struct vtd_irq *irq)
+{
+	/* Vectors 0-15 are not deliverable; SMI, NMI, INIT, ExtINT are not for guests. */
+	return irq != NULL && irq->vector >= 16U && irq->dest <= 0xFFU &&
+	       (irq->delivery == VTD_DELIVERY_FIXED || irq->delivery == VTD_DELIVERY_LOWPRI);
+}
+
+/* The unit remapping @p sid's interrupts and whether @p vm may use its entry @p index. */
+static int vtd_irte_lookup(const struct vm *vm, uint16_t sid, uint16_t index, struct vtd_unit **out)
+{
+	struct vtd_unit *u = vtd_unit_of(sid);
+
+	if (u == NULL || !u->ir)
+		return -ENODEV;
+	*out = u;
+	if (index == VTD_IRTE_NEW)
+		return 0;
+	if (index >= VTD_IRT_ENTRIES || u->irte_vm[index] != vm->id + 1U ||
+	    FGET(IRTE_SID_HI, u->irt[index].hi) != sid)
+		return -EPERM;
+	return 0;
+}
+
+int vtd_irte_set(struct vm *vm, uint16_t sid, const struct vtd_irq *irq, uint16_t *index)
+{
+	struct vtd_unit *u;
+	struct vtd_entry *e;
+	uint16_t i;
+	int ret;
+
+	ret = vtd_check_vm(vm, vtd_irq_ok(irq) && index != NULL);
+	if (ret != 0)
+		return ret;
+	spin_lock(&vtd_lock);
+	i = *index;
+	ret = vtd_irte_lookup(vm, sid, i, &u);
+	if (ret != 0)
+		goto out;
+	if (i == VTD_IRTE_NEW) {
+		for (i = 0; i < VTD_IRT_ENTRIES && u->irte_vm[i] != 0; i++)
+			;
+		if (i == VTD_IRT_ENTRIES) {
+			ret = -ENOSPC;
+			goto out;
+		}
+		u->irte_vm[i] = (uint8_t)(vm->id + 1U);
+		*index = i;
+	}
+	e = &u->irt[i];
+	if (!FGET(IRTE_P, e->lo)) {
+		/* Source validation in place before the entry turns present. */
+		e->hi = FSET(IRTE_SID_HI, sid) | FSET(IRTE_SQ_HI, SQ_ALL_BITS) | FSET(IRTE_SVT_HI, SVT_SID);
+		vtd_flush(u, e, sizeof(*e));
+	}
+	/* One 64-bit store: the unit never sees half an update.  FPD = 0: faults recorded. */
+	e->lo = FMASK(IRTE_P) | FSET(IRTE_DM, irq->logical) | FSET(IRTE_TM, irq->level) |
+		FSET(IRTE_DLM, irq->delivery) | FSET(IRTE_V, irq->vector) |
+		FSET(IRTE_DST_XAPIC, irq->dest);
+	vtd_flush(u, e, sizeof(*e));
+	ret = vtd_inval_iec(u, false, i);
+out:
+	spin_unlock(&vtd_lock);
+	return ret;
+}
+
+/* Called with vtd_lock held. */
+static int vtd_irte_clear_locked(struct vtd_unit *u, uint16_t index)
+{
+	struct vtd_entry *e = &u->irt[index];
+	int ret;
+
+	e->lo = 0;		/* not present first */
+	vtd_flush(u, e, sizeof(*e));
+	e->hi = 0;
+	vtd_flush(u, e, sizeof(*e));
+	ret = vtd_inval_iec(u, false, index);
+	/* A cached copy may still deliver: the entry stays taken until flushed. */
+	if (ret == 0)
+		u->irte_vm[index] = 0;
+	else
+		pr_err("unit %#llx: interrupt entry %u kept: the unit may still cache it",
+		       (unsigned long long)u->reg, index);
+	return ret;
+}
+
+int vtd_irte_clear(struct vm *vm, uint16_t sid, uint16_t index)
+{
+	struct vtd_unit *u;
+	int ret;
+
+	ret = vtd_check_vm(vm, index != VTD_IRTE_NEW);
+	if (ret != 0)
+		return ret;
+	spin_lock(&vtd_lock);
+	ret = vtd_irte_lookup(vm, sid, index, &u);
+	if (ret == 0)
+		ret = vtd_irte_clear_locked(u, index);
+	spin_unlock(&vtd_lock);
+	return ret;
+}
+
+uint32_t vtd_irte_msi_addr(uint16_t index)
+{
+	return MSI_ADDR_BASE | (uint32_t)(FMASK(MSI_REMAPPABLE) | FSET(MSI_HANDLE, index) |
+					  FSET(MSI_HANDLE_15, index >> 15));
+}
+
 /* ---- faults, §7.2.1 ------------------------------------------------------ */
+
+/* Fault reasons, VT-d spec appendix A (legacy mode and interrupt remapping). */
+static const char *vtd_fault_reason(uint32_t fr)
+{
+	static const char *const reasons[] = {
+		[0x01] = "root entry not present",
+		[0x02] = "context entry not present",
+		[0x03] = "invalid context entry",
+		[0x04] = "address beyond the address width",
+		[0x05] = "write not permitted",
+		[0x06] = "read not permitted",
+		[0x07] = "second-level table access error",
+		[0x08] = "root table access error",
+		[0x09] = "context table access error",
+		[0x0A] = "reserved bit in root entry",
+		[0x0B] = "reserved bit in context entry",
+		[0x0C] = "reserved bit in second-level entry",
+		[0x0D] = "translation type blocked",
+		[0x20] = "reserved bit in interrupt request",
+		[0x21] = "interrupt index beyond the table",
+		[0x22] = "interrupt entry not present",
+		[0x23] = "interrupt remapping table access error",
+		[0x24] = "reserved bit in interrupt entry",
+		[0x25] = "compatibility-format interrupt blocked",
+		[0x26] = "interrupt source-id check failed",
+	};
+
+	return fr < ARRAY_SIZE(reasons) && reasons[fr] != NULL ? reasons[fr] : "unknown";
+}
 
 static unsigned int vtd_unit_faults(const struct vtd_unit *u)
 {
@@ -709,16 +1158,22 @@ static unsigned int vtd_unit_faults(const struct vtd_unit *u)
 			uint64_t hi = rd64(u, off + 8U);
 			uint64_t lo;
 			uint16_t sid;
+			uint32_t fr;
 
 			if (!FGET(FRCD_F, hi))
 				break;
 			lo = rd64(u, off);
 			sid = (uint16_t)FGET(FRCD_SID, hi);
-			pr_err("DMA fault: unit %#llx, %02x:%02x.%x %s %#llx, reason %#llx",
-			       (unsigned long long)u->reg, sid >> 8, (sid >> 3) & 0x1FU, sid & 7U,
-			       FGET(FRCD_T, hi) ? "read" : "write",
-			       (unsigned long long)(lo & ~0xFFFULL),
-			       (unsigned long long)FGET(FRCD_FR, hi));
+			fr = (uint32_t)FGET(FRCD_FR, hi);
+			if (fr >= 0x20U && fr < 0x30U)
+				pr_err("interrupt fault: unit %#llx, %02x:%02x.%x index %u, reason %#x (%s)",
+				       (unsigned long long)u->reg, sid >> 8, (sid >> 3) & 0x1FU, sid & 7U,
+				       (unsigned int)FGET(FRCD_LO_IIDX, lo), fr, vtd_fault_reason(fr));
+			else
+				pr_err("DMA fault: unit %#llx, %02x:%02x.%x %s %#llx, reason %#x (%s)",
+				       (unsigned long long)u->reg, sid >> 8, (sid >> 3) & 0x1FU, sid & 7U,
+				       FGET(FRCD_T, hi) ? "read" : "write",
+				       (unsigned long long)(lo & ~0xFFFULL), fr, vtd_fault_reason(fr));
 			wr64(u, off + 8U, FMASK(FRCD_F));	/* RW1C */
 			n++;
 		}

@@ -342,6 +342,9 @@ static int fx_teardown(void **state)
 	for (unsigned int i = 0; i < f->model.unit_count; i++) {
 		assert_int_equal(f->model.units[i].bad_access, 0);
 		assert_int_equal(f->model.units[i].gcmd_multi, 0);
+		assert_int_equal(f->model.units[i].reg_inval_with_qi, 0);
+		assert_int_equal(f->model.units[i].qie_bad, 0);
+		assert_int_equal(f->model.units[i].ire_bad, 0);
 	}
 	pgtable_destroy(&f->vm->ept);
 	pgtable_destroy(&f->vm2->ept);
@@ -582,7 +585,7 @@ static void test_vtd_report_faults_prints_and_clears(void **state)
 	assert_int_equal(vtm_dma(u1, BDF(0, 4, 2), 0x123456, true, &hpa), VTM_FR_CTX_NP);
 	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), RO_GPA + 0x10, true, &hpa), VTM_FR_SL_WRITE);
 	assert_int_equal(vtd_report_faults(), 2);
-	assert_int_equal(log_count("00:04.2 write 0x123000, reason 0x2"), 1);
+	assert_int_equal(log_count("00:04.2 write 0x123000, reason 0x2 (context entry not present)"), 1);
 	assert_int_equal(log_count("00:03.0 write 0x800000, reason 0x5"), 1);
 	assert_false(u1->fsts & 2U);			/* records cleared */
 	assert_int_equal(vtd_report_faults(), 0);
@@ -609,6 +612,344 @@ static void test_vtd_invalidation_refused_is_an_error(void **state)
 	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
 }
 
+/* ---- queued invalidation ------------------------------------------------------ */
+
+#define IQ_CC_GLOBAL	(0x1ULL | (1ULL << 4))			/* type 1, G = global */
+#define IQ_DW_DR	((1ULL << 6) | (1ULL << 7))
+#define IQ_IOTLB_GLOBAL	(0x2ULL | (1ULL << 4) | IQ_DW_DR)	/* type 2, G = global */
+#define IQ_IOTLB_DOM(d)	(0x2ULL | (2ULL << 4) | IQ_DW_DR | ((uint64_t)(d) << 16))
+#define IQ_WAIT_SW	(0x5ULL | (1ULL << 5))			/* type 5, status write */
+
+static void qi_units(struct fixture *f, bool ir)
+{
+	two_units(f);
+	for (unsigned int i = 0; i < 2; i++)
+		f->model.units[i].ecap |= VTM_ECAP_QI | (ir ? VTM_ECAP_IR : 0);
+}
+
+/* QI (and IR) units, brought up. */
+static void qi_ready(struct fixture *f, bool ir)
+{
+	qi_units(f, ir);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+}
+
+/* A wait descriptor: status write, aligned address, and the word it wrote. */
+static void check_wait(struct fixture *f, const struct vtm_desc *d)
+{
+	uint32_t status;
+
+	assert_int_equal(d->lo & 0xFFFFFFFFULL, IQ_WAIT_SW);
+	assert_int_equal(d->hi & 3U, 0);
+	memcpy(&status, pgt_test_p2v(&f->tmem, d->hi & ~0xFFFULL) + (d->hi & 0xFFFU), 4);
+	assert_int_equal(status, (uint32_t)(d->lo >> 32));
+	assert_int_not_equal(status, 0);
+}
+
+static void test_vtd_qi_enabled_and_used_for_setup_flush(void **state)
+{
+	struct fixture *f = *state;
+
+	qi_ready(f, false);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct vtm_unit *u = &f->model.units[i];
+		const uint64_t *q;
+
+		assert_true(u->gsts & (1U << 26));		/* QIES */
+		assert_int_equal(u->iqa & 0xFFFU, 0);		/* QS = 0, DW = 0: 128-bit */
+		assert_true(u->at_qie > u->srtp_count - 1U);	/* after the root table */
+		assert_int_equal(u->ctx_inval, 0);		/* no register-based invalidation */
+		assert_int_equal(u->iotlb_inval, 0);
+		/* Three descriptors written from IQT 0 on, and IQT moved past them. */
+		assert_int_equal(u->iqt, 3U << 4);
+		assert_int_equal(u->iqh, u->iqt);
+		q = pgt_test_p2v(&f->tmem, u->iqa & ~0xFFFULL);
+		assert_int_equal(q[0], IQ_CC_GLOBAL);
+		assert_int_equal(q[1], 0);
+		assert_int_equal(q[2], IQ_IOTLB_GLOBAL);
+		assert_int_equal(q[3], 0);
+		assert_int_equal(u->qi_log_len, 3);
+		check_wait(f, &u->qi_log[2]);
+		assert_int_equal(u->qi_log[2].lo, q[4]);
+		assert_false(u->gsts & (1U << 25));		/* no IR without ECAP.IR */
+		assert_int_equal(u->sirtp_count, 0);
+	}
+	assert_true(log_count("queued invalidation, interrupt remapping off") == 2);
+}
+
+static void test_vtd_qi_assign_unassign_unmap_invalidate_through_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	uint64_t hpa;
+	uint32_t first_status;
+
+	qi_ready(f, false);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(u1->qi_log_len, 6);
+	assert_int_equal(u1->qi_log[3].lo, IQ_CC_GLOBAL);
+	assert_int_equal(u1->qi_log[4].lo, IQ_IOTLB_DOM(3));	/* domain vm->id + 1 */
+	check_wait(f, &u1->qi_log[5]);
+	first_status = (uint32_t)(u1->qi_log[2].lo >> 32);
+	assert_int_not_equal((uint32_t)(u1->qi_log[5].lo >> 32), first_status);	/* fresh each time */
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x5000, false, &hpa), 0);
+	assert_int_equal(hpa, RAM_HPA + 0x5000);
+	/* The IOTLB entry only goes away through the queued invalidation. */
+	assert_int_equal(vtd_unmap(f->vm, 0x5000, 0x1000), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x5000, false, &hpa), VTM_FR_SL_READ);
+	assert_int_equal(u1->qi_log[6].lo, IQ_IOTLB_DOM(3));
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x6000, true, &hpa), 0);
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x6000, true, &hpa), VTM_FR_CTX_NP);
+	assert_int_equal(u1->ctx_inval + u1->iotlb_inval, 0);
+	assert_int_equal(vtd_report_faults(), 2);
+}
+
+/* The unit fetches only after a while: the driver polls, then succeeds. */
+static void test_vtd_qi_wait_completes_while_polling(void **state)
+{
+	struct fixture *f = *state;
+
+	qi_units(f, false);
+	f->model.units[0].qi_lazy = 7;
+	f->model.units[1].qi_lazy = 7;
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(f->model.units[1].qi_log_len, 3);
+	assert_true(f->model.delay_us >= 2U * 6U && f->model.delay_us < 100U);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(log_count("not completed"), 0);
+}
+
+static void test_vtd_qi_never_completing_unit_times_out(void **state)
+{
+	struct fixture *f = *state;
+
+	qi_units(f, false);
+	f->model.units[0].qi_stall = true;
+	f->model.units[1].qi_stall = true;
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), -ETIMEDOUT);
+	assert_false(vtd_present());
+	assert_int_equal(log_count("invalidation wait not completed within 10000 us"), 2);
+	assert_true(f->model.delay_us >= VTD_POLL_TIMEOUT_US);
+	assert_true(f->model.delay_us <= 2U * (VTD_POLL_TIMEOUT_US + 1U));
+	assert_int_equal(f->tmem.live, 0);
+}
+
+/* A unit that stops fetching after bring-up: each flush times out, then the queue is full. */
+static void test_vtd_qi_stalled_queue_fills_and_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	int ret = 0;
+	unsigned int calls = 0;
+
+	qi_ready(f, false);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	f->model.units[1].qi_stall = true;
+	while (calls < 300 && (ret = vtd_map(f->vm, 0x20000000, 0xB0000000, 4096, PGT_R)) != -EBUSY) {
+		assert_int_equal(ret, -ETIMEDOUT);
+		calls++;
+	}
+	assert_int_equal(ret, -EBUSY);
+	assert_true(calls >= 120 && calls < 128);	/* 2 slots each, 256 in the queue */
+	assert_int_equal(log_count("invalidation queue full"), 1);
+}
+
+static void test_vtd_qi_error_reported_skipped_and_queue_recovers(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	uint64_t hpa;
+	uint64_t t0;
+
+	qi_ready(f, false);
+	u1->qi_bad_type = 2;		/* the unit rejects the next IOTLB descriptor */
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -EIO);
+	assert_int_equal(log_count("invalidation queue error at descriptor 4"), 1);
+	assert_false(u1->fsts & (1U << 4));	/* IQE cleared */
+	assert_int_equal(u1->iqh, u1->iqt);	/* drained */
+	/* The queue works again: unassign and a new assignment go through it. */
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x1000, false, &hpa), 0);
+	assert_int_equal(hpa, RAM_HPA + 0x1000);
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x1000, false, &hpa), VTM_FR_CTX_NP);
+	/* The wait descriptor itself rejected: no status write ever, yet no full timeout. */
+	t0 = f->model.delay_us;
+	u1->qi_bad_type = 5;
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -EIO);
+	assert_int_equal(log_count("invalidation queue error"), 2);
+	assert_true(f->model.delay_us - t0 < 10U);
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+}
+
+static void test_vtd_no_qi_no_ir_keeps_register_invalidation(void **state)
+{
+	struct fixture *f = *state;
+	struct vtd_irq irq = { .vector = 0x40, .dest = 1 };
+	uint16_t idx = VTD_IRTE_NEW;
+
+	two_units(f);
+	f->model.units[1].ecap |= VTM_ECAP_IR;	/* IR without QI: cannot flush the IEC */
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct vtm_unit *u = &f->model.units[i];
+
+		assert_int_equal(u->ctx_inval, 1);
+		assert_int_equal(u->iotlb_inval, 1);
+		assert_int_equal(u->iqa, 0);
+		assert_int_equal(u->iqt, 0);
+		assert_false(u->gsts & ((1U << 26) | (1U << 25) | (1U << 23)));
+		assert_int_equal(u->sirtp_count, 0);
+	}
+	assert_int_equal(log_count("interrupt remapping needs queued invalidation"), 1);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(f->model.units[1].ctx_inval, 2);
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &irq, &idx), -ENODEV);
+	assert_int_equal(idx, VTD_IRTE_NEW);
+}
+
+/* ---- interrupt remapping ---------------------------------------------------------- */
+
+static void test_vtd_ir_enabled_after_qi_in_order(void **state)
+{
+	struct fixture *f = *state;
+
+	qi_ready(f, true);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct vtm_unit *u = &f->model.units[i];
+
+		assert_true(u->gsts & (1U << 25));		/* IRES */
+		assert_true(u->gsts & (1U << 23));		/* CFIS: compatibility MSIs still pass */
+		assert_true(u->gsts & (1U << 24));		/* IRTPS */
+		assert_int_equal(u->sirtp_count, 1);
+		assert_true(u->at_qie < u->at_sirtp);
+		assert_true(u->at_sirtp < u->at_cfi);
+		assert_true(u->at_cfi < u->at_ire);
+		assert_int_equal(u->irta_latched & 0xFU, 7);		/* 2^(7+1) = 256 entries */
+		assert_false(u->irta_latched & (1U << 11));		/* EIME = 0: xAPIC */
+		assert_int_equal(u->iec_global, 1);			/* flushed before IRE */
+		assert_int_equal(u->qi_log[3].lo, 0x4ULL);		/* IEC, global */
+	}
+	assert_int_equal(log_count("queued invalidation, interrupt remapping on"), 2);
+}
+
+static void test_vtd_irte_format_and_source_validation(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vtd_irq fixed = { .vector = 0x45, .dest = 3, .delivery = VTD_DELIVERY_FIXED };
+	struct vtd_irq lowpri = { .vector = 0xE1, .dest = 0x81, .logical = true,
+				  .delivery = VTD_DELIVERY_LOWPRI, .level = true };
+	uint16_t a = VTD_IRTE_NEW, b = VTD_IRTE_NEW;
+	struct vtm_irq out;
+	const uint64_t *irt;
+
+	qi_ready(f, true);
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &fixed, &a), 0);
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &lowpri, &b), 0);
+	assert_true(a < VTD_IRT_ENTRIES && b < VTD_IRT_ENTRIES && a != b);
+	irt = pgt_test_p2v(&f->tmem, u1->irta_latched & ~0xFFFULL);
+	/* P, FPD = 0, DM = 0, TM = 0, DLM = 0, V 23:16, xAPIC destination 47:40. */
+	assert_int_equal(irt[a * 2], 1ULL | (0x45ULL << 16) | (3ULL << 40));
+	/* SID, SQ = 0 (all 16 bits), SVT = 1 (verify SID). */
+	assert_int_equal(irt[a * 2 + 1], BDF(0, 3, 0) | (1ULL << 18));
+	assert_int_equal(irt[b * 2], 1ULL | (1ULL << 2) | (1ULL << 4) | (1ULL << 5) |
+			 (0xE1ULL << 16) | (0x81ULL << 40));
+	/* Each change flushed its entry from the interrupt entry cache. */
+	assert_int_equal(u1->iec_index, 2);
+	assert_int_equal(u1->last_iec_index, b);
+	/* The remappable MSI the device sends arrives as programmed ... */
+	assert_int_equal(vtd_irte_msi_addr(a) & 0xFFF0001FU, 0xFEE00010U);
+	assert_int_equal(vtm_msi(u1, BDF(0, 3, 0), vtd_irte_msi_addr(a), 0, &out), 0);
+	assert_true(out.remapped);
+	assert_int_equal(out.vector, 0x45);
+	assert_int_equal(out.dest, 3);
+	assert_int_equal(vtm_msi(u1, BDF(0, 3, 0), vtd_irte_msi_addr(b), 0, &out), 0);
+	assert_true(out.logical && out.level);
+	assert_int_equal(out.delivery, 1);
+	assert_int_equal(out.vector, 0xE1);
+	/* ... but not from another device using the same entry, nor an unused entry. */
+	assert_int_equal(vtm_msi(u1, BDF(0, 4, 0), vtd_irte_msi_addr(a), 0, &out), VTM_FR_IR_SID);
+	assert_int_equal(vtm_msi(u1, BDF(0, 3, 1), vtd_irte_msi_addr(a), 0, &out), VTM_FR_IR_SID);
+	assert_int_equal(vtm_msi(u1, BDF(0, 3, 0), vtd_irte_msi_addr(200), 0, &out), VTM_FR_IR_NP);
+	/* Compatibility-format MSIs (not yet remapped devices, CFI on) still pass. */
+	assert_int_equal(vtm_msi(u1, BDF(0, 5, 0), 0xFEE02000U, 0x31, &out), 0);
+	assert_false(out.remapped);
+	assert_int_equal(out.vector, 0x31);
+	assert_int_equal(vtd_report_faults(), 3);
+	assert_int_equal(log_count("interrupt fault: unit 0xfed91000, 00:04.0 index 0, "
+				   "reason 0x26 (interrupt source-id check failed)"), a == 0 ? 1 : 0);
+	assert_int_equal(log_count("reason 0x26 (interrupt source-id check failed)"), 2);
+	assert_int_equal(log_count("index 200, reason 0x22 (interrupt entry not present)"), 1);
+}
+
+static void test_vtd_irte_update_and_clear_invalidate_iec(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vtd_irq irq = { .vector = 0x50, .dest = 2 };
+	uint16_t idx = VTD_IRTE_NEW;
+	struct vtm_irq out;
+
+	qi_ready(f, true);
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &irq, &idx), 0);
+	assert_int_equal(vtm_msi(u1, BDF(0, 3, 0), vtd_irte_msi_addr(idx), 0, &out), 0);	/* cached */
+	irq.vector = 0x51;
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &irq, &idx), 0);
+	assert_int_equal(vtm_msi(u1, BDF(0, 3, 0), vtd_irte_msi_addr(idx), 0, &out), 0);
+	assert_int_equal(out.vector, 0x51);
+	/* Clearing: the cached entry is dropped by the IEC invalidation, the device is refused. */
+	assert_int_equal(vtd_irte_clear(f->vm, BDF(0, 3, 0), idx), 0);
+	assert_int_equal(u1->last_iec_index, idx);
+	assert_int_equal(u1->qi_log[u1->qi_log_len - 2].lo, 0x4ULL | (1ULL << 4) | ((uint64_t)idx << 32));
+	assert_int_equal(vtm_msi(u1, BDF(0, 3, 0), vtd_irte_msi_addr(idx), 0, &out), VTM_FR_IR_NP);
+	assert_int_equal(vtd_irte_clear(f->vm, BDF(0, 3, 0), idx), -EPERM);	/* free now */
+}
+
+static void test_vtd_irte_refuses_foreign_and_bad_requests(void **state)
+{
+	struct fixture *f = *state;
+	struct vtd_irq irq = { .vector = 0x60, .dest = 1 };
+	struct vtd_irq bad = irq;
+	uint16_t idx = VTD_IRTE_NEW, other = VTD_IRTE_NEW, n = 0;
+	struct vtm_irq out;
+
+	qi_ready(f, true);
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &irq, &idx), 0);
+	/* Another VM, or another device of the same VM, cannot touch the entry. */
+	assert_int_equal(vtd_irte_set(f->vm2, BDF(0, 3, 0), &irq, &idx), -EPERM);
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 4, 0), &irq, &idx), -EPERM);
+	assert_int_equal(vtd_irte_clear(f->vm2, BDF(0, 3, 0), idx), -EPERM);
+	assert_int_equal(vtd_irte_clear(f->vm, BDF(0, 3, 0), 300), -EPERM);
+	n = 256;
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &irq, &n), -EPERM);
+	bad.vector = 15;
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &bad, &other), -EINVAL);
+	bad = irq;
+	bad.dest = 256;
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &bad, &other), -EINVAL);
+	bad = irq;
+	bad.delivery = 2;	/* SMI */
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), &bad, &other), -EINVAL);
+	assert_int_equal(vtd_irte_set(f->vm, BDF(0, 3, 0), NULL, &other), -EINVAL);
+	assert_int_equal(other, VTD_IRTE_NEW);
+	/* The table fills up: 256 entries per unit. */
+	for (n = 1; n < VTD_IRT_ENTRIES; n++) {
+		other = VTD_IRTE_NEW;
+		assert_int_equal(vtd_irte_set(f->vm2, BDF(0, 5, 0), &irq, &other), 0);
+	}
+	other = VTD_IRTE_NEW;
+	assert_int_equal(vtd_irte_set(f->vm2, BDF(0, 5, 0), &irq, &other), -ENOSPC);
+	/* Destroying a VM clears its entries and nothing else. */
+	vtd_release_vm(f->vm2);
+	assert_int_equal(vtm_msi(&f->model.units[1], BDF(0, 5, 0), vtd_irte_msi_addr(idx == 0 ? 1 : 0),
+				 0, &out), VTM_FR_IR_NP);
+	assert_int_equal(vtm_msi(&f->model.units[1], BDF(0, 3, 0), vtd_irte_msi_addr(idx), 0, &out), 0);
+	other = VTD_IRTE_NEW;
+	assert_int_equal(vtd_irte_set(f->vm2, BDF(0, 5, 0), &irq, &other), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +972,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vtd_device_scope_selects_unit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_report_faults_prints_and_clears, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_invalidation_refused_is_an_error, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_qi_enabled_and_used_for_setup_flush, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_qi_assign_unassign_unmap_invalidate_through_queue, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_qi_wait_completes_while_polling, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_qi_never_completing_unit_times_out, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_qi_stalled_queue_fills_and_is_refused, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_qi_error_reported_skipped_and_queue_recovers, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_no_qi_no_ir_keeps_register_invalidation, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_ir_enabled_after_qi_in_order, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_irte_format_and_source_validation, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_irte_update_and_clear_invalidate_iec, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_irte_refuses_foreign_and_bad_requests, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,14 @@
  * driver wrote to translate a "DMA" the way hardware would (§3.4, §9),
  * with a context cache and an IOTLB that only invalidation clears, and a
  * recorded fault when translation fails.
+ *
+ * With ECAP.QI set it has the invalidation queue (IQH/IQT/IQA/ICS, §6.5.2):
+ * descriptors are fetched from memory at IQH..IQT when IQT is written (or
+ * later, or never), checked for reserved bits and types like hardware does
+ * (an invalid one sets FSTS.IQE and stops the queue until IQE is cleared),
+ * and executed: context-cache, IOTLB, interrupt entry cache invalidation,
+ * wait with status write.  With ECAP.IR it remaps MSIs (vtm_msi) through
+ * the table latched by SIRTP and an interrupt entry cache.
  */
 #ifndef VTD_MODEL_H
 #define VTD_MODEL_H
@@ -28,6 +36,32 @@
 #define VTM_FR_CTX_NP	0x2U
 #define VTM_FR_SL_WRITE	0x5U	/* write to a page without W */
 #define VTM_FR_SL_READ	0x6U	/* read of a page without R */
+#define VTM_FR_IR_INDEX	0x21U	/* interrupt index beyond the table */
+#define VTM_FR_IR_NP	0x22U	/* IRTE not present */
+#define VTM_FR_IR_RSVD	0x24U	/* reserved bit in the IRTE */
+#define VTM_FR_IR_CFI	0x25U	/* compatibility-format interrupt blocked */
+#define VTM_FR_IR_SID	0x26U	/* source-id verification failed */
+
+#define VTM_ECAP_QI	(1ULL << 1)
+#define VTM_ECAP_IR	(1ULL << 3)
+#define VTM_QI_LOG	64
+
+struct vtm_desc {
+	uint64_t lo, hi;
+};
+
+struct vtm_iec {
+	bool valid;
+	uint16_t index;
+	uint64_t lo, hi;
+};
+
+/** An interrupt as the model delivers it to the "CPU". */
+struct vtm_irq {
+	bool remapped;
+	uint8_t vector, dest, delivery;
+	bool logical, level;
+};
 
 struct vtm_ctx_cache {
 	bool valid;
@@ -61,6 +95,25 @@ struct vtm_unit {
 	unsigned int bad_access;	/* accesses to registers the model lacks */
 	struct vtm_ctx_cache cc[VTM_CACHE];
 	struct vtm_tlb tlb[VTM_CACHE];
+	/* queued invalidation */
+	uint64_t iqa, iqh, iqt;
+	uint32_t ics;
+	bool qi_stall;			/* descriptors are never fetched */
+	unsigned int qi_lazy;		/* fetch only after this many delay_us calls */
+	unsigned int qi_lazy_left;
+	unsigned int qi_bad_type;	/* the next descriptor of this type is "invalid", once */
+	unsigned int qi_done[16];	/* descriptors executed, by type */
+	struct vtm_desc qi_log[VTM_QI_LOG];	/* executed descriptors, in order */
+	unsigned int qi_log_len;
+	unsigned int reg_inval_with_qi;	/* CCMD/IOTLB register use while QI is on */
+	unsigned int qie_bad;		/* QI enabled with IQT != 0 or no IQA */
+	/* interrupt remapping */
+	uint64_t irta, irta_latched;
+	unsigned int sirtp_count, iec_global, iec_index;
+	uint16_t last_iec_index;
+	unsigned int ire_bad;		/* IRE set without QI or without a latched table */
+	unsigned int at_qie, at_sirtp, at_cfi, at_ire;	/* gcmd_writes when each took effect */
+	struct vtm_iec iec[VTM_CACHE];
 };
 
 struct vtm {
@@ -88,5 +141,14 @@ extern const struct vtd_ops vtm_ops;
  * @return 0 and *hpa, or the fault reason
  */
 int vtm_dma(struct vtm_unit *u, uint16_t bdf, uint64_t iova, bool write, uint64_t *hpa);
+
+/**
+ * MSI write of (@p addr, @p data) by device @p sid through unit @p u: with
+ * IR off or a compatibility-format address with CFI set it passes as is;
+ * otherwise it is remapped through the interrupt entry cache or the table,
+ * and a fault is recorded (unless the entry has FPD) when that fails.
+ * @return 0 and *out, or the fault reason
+ */
+int vtm_msi(struct vtm_unit *u, uint16_t sid, uint32_t addr, uint32_t data, struct vtm_irq *out);
 
 #endif /* VTD_MODEL_H */

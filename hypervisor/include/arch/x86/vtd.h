@@ -4,8 +4,10 @@
  * Intel VT-d DMA remapping (VT-d spec rev. 3+): the remapping units of the
  * DMAR table, legacy-mode root and context tables, one second-level
  * page-table domain per VM (lib/pgtable.h, PGT_FMT_VTD) mirroring the VM's
- * EPT, register-based context-cache and IOTLB invalidation, and fault
- * recording registers reported to the console.
+ * EPT, context-cache and IOTLB invalidation through the invalidation queue
+ * (ECAP.QI) or the registers, interrupt remapping (ECAP.IR, with QI) with
+ * entries the passthrough code programs per device, and fault recording
+ * registers reported to the console.
  *
  * Without a DMAR table (emulators, some boards) vtd_init() logs one warning,
  * vtd_present() is false and every assignment fails with -ENODEV.
@@ -48,6 +50,14 @@ struct vtd_ops {
 
 /** How long a command/status handshake or an invalidation may take. */
 #define VTD_POLL_TIMEOUT_US	10000U
+
+/** Interrupt remapping table entries per unit (indices 0..255). */
+#define VTD_IRT_ENTRIES		256U
+/** vtd_irte_set(): allocate a new entry. */
+#define VTD_IRTE_NEW		0xFFFFU
+/** Delivery modes of a remapped interrupt (as in the MSI data register). */
+#define VTD_DELIVERY_FIXED	0U
+#define VTD_DELIVERY_LOWPRI	1U
 
 /**
  * Find the DMAR table through @p plat and bring up every remapping unit in
@@ -93,7 +103,7 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf);
  */
 int vtd_unassign_device(struct vm *vm, uint16_t bdf);
 
-/** Unassign every device of @p vm (VM destruction). */
+/** Unassign every device of @p vm and clear its interrupt remapping entries (VM destruction). */
 void vtd_release_vm(struct vm *vm);
 
 /**
@@ -106,9 +116,51 @@ int vtd_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t p
 /** Remove [gpa, gpa+size) from @p vm's domain, if any, and flush its IOTLB. */
 int vtd_unmap(struct vm *vm, uint64_t gpa, uint64_t size);
 
+/** What a remapped interrupt delivers on the host. */
+struct vtd_irq {
+	uint8_t vector;		/**< host vector, 16..255 */
+	uint32_t dest;		/**< APIC ID (physical) or logical destination, 0..255 (xAPIC) */
+	bool logical;		/**< destination mode logical */
+	uint8_t delivery;	/**< VTD_DELIVERY_FIXED or VTD_DELIVERY_LOWPRI */
+	bool level;		/**< level-triggered (else edge) */
+};
+
+/**
+ * Program an interrupt remapping entry for the MSI/MSI-X of device @p sid
+ * (bus << 8 | dev << 3 | fn, segment 0) of @p vm.  With *@p index ==
+ * VTD_IRTE_NEW a free entry of the device's unit is taken and its index
+ * stored in *@p index; otherwise the entry *@p index, which must be one
+ * that @p vm holds for @p sid, is updated in place (one atomic store).
+ * The entry only accepts interrupts whose requester ID is @p sid (SVT = 1,
+ * SQ = 0) and records a fault otherwise; the interrupt entry cache is
+ * invalidated afterwards.  The device must then be programmed with
+ * vtd_irte_msi_addr(*index) and MSI data 0.
+ * @return 0, -ENODEV (no VT-d, or the device's unit does not remap
+ *         interrupts: keep compatibility-format MSIs), -EINVAL (bad
+ *         arguments: vector < 16, dest > 255, other delivery modes),
+ *         -EPERM (entry not @p vm's for @p sid), -ENOSPC (table full),
+ *         -ETIMEDOUT / -EIO (invalidation failed; the entry is written)
+ */
+int vtd_irte_set(struct vm *vm, uint16_t sid, const struct vtd_irq *irq, uint16_t *index);
+
+/**
+ * Clear entry @p index of @p vm for device @p sid and invalidate it in the
+ * interrupt entry cache; the entry is free again once that succeeded.
+ * vtd_release_vm() clears all entries of a VM.
+ * @return 0, -ENODEV, -EINVAL, -EPERM (not @p vm's for @p sid), -ETIMEDOUT, -EIO
+ */
+int vtd_irte_clear(struct vm *vm, uint16_t sid, uint16_t index);
+
+/**
+ * The remappable-format MSI address (VT-d spec §5.1: 0xFEE, handle =
+ * @p index, SHV = 0) to program into the device for entry @p index;
+ * the MSI data is then 0.
+ */
+uint32_t vtd_irte_msi_addr(uint16_t index);
+
 /**
  * Read every unit's fault recording registers, print one line per recorded
- * fault (source, address, read/write, reason) and clear them.
+ * fault (source, address or interrupt index, read/write, reason) and clear them.
  * @return the number of faults reported
  */
 unsigned int vtd_report_faults(void);
