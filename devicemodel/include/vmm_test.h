@@ -23,8 +23,8 @@ struct vmctx;
 #define VMM_TEST_MSIS		256	/**< MSIs recorded */
 #define VMM_TEST_MEMSEGS	16
 #define VMM_TEST_PCIDEVS	8
-#define VMM_TEST_EVENTFDS	8
-#define VMM_TEST_REMAPS		64	/**< MSI remap calls recorded */	/**< ioeventfds / irqfds registered at once */
+#define VMM_TEST_EVENTFDS	8	/**< ioeventfds / irqfds registered at once */
+#define VMM_TEST_REMAPS		64	/**< MSI remap calls recorded */
 
 /** Everything the fake records. */
 struct vmm_test_state {

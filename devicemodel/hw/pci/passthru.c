@@ -552,7 +552,7 @@ static bool pt_in_msix_table(const struct pt_state *s, int idx, uint64_t off)
 	       off - s->msix.table_off < (uint64_t)s->msix.count * PT_MSIX_ENTRY_SIZE;
 }
 
-/* §6.8.2: table accesses (@off from the table) are aligned dwords or qwords; others are dropped. */
+/* §6.8.2: table accesses (@off: from the table) are aligned dwords or qwords; others dropped. */
 static bool pt_msix_access_ok(const struct pt_state *s, uint64_t off, int size)
 {
 	if ((size == 4 || size == 8) && (off & (uint64_t)(size - 1)) == 0)

@@ -810,7 +810,8 @@ static bool msi_waiting(void)
 {
 	uint32_t first = PTDEV_MSI_VECTOR_BASE, last = PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1U;
 
-	_Static_assert(PTDEV_MSI_VECTOR_BASE / 32U == (PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1U) / 32U,
+	_Static_assert(PTDEV_MSI_VECTOR_BASE / 32U ==
+		       (PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1U) / 32U,
 		       "the MSI vectors share one IRR register");
 	return (lapic_read(0x200U + 0x10U * (first / 32U)) >> (first % 32U) &
 		((1ULL << (last - first + 1U)) - 1U)) != 0;

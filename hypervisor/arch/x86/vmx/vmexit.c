@@ -170,8 +170,9 @@ static int handle_ept_violation(struct vcpu *v)
  * A physical interrupt while a vCPU without the LAPIC ran.  Acknowledged on
  * exit (SDM §25.7.1, exit interruption information valid): a remapped MSI
  * of a passed-through device is injected into its VM (common/ptdev.c);
- * anything else is only EOIed to keep the LAPIC delivering.  Not acknowledged (a pCPU shared with the Service VM): it is
- * the Service VM's, which gets the pCPU back now.
+ * anything else is only EOIed to keep the LAPIC delivering.  Not
+ * acknowledged (a pCPU shared with the Service VM): it is the Service VM's,
+ * which gets the pCPU back now.
  */
 static int handle_external_interrupt(struct vcpu *v)
 {
