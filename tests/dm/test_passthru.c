@@ -441,6 +441,14 @@ static uint32_t host32(const char *file, off_t off)
 	return v;
 }
 
+/* A VM with the device; its state record in *st; the offset of the guest's capability @id. */
+static int create_with_cap(struct dmtest_vm *vm, uint8_t id, struct vmm_test_state **st)
+{
+	assert_int_equal(create(vm, "5,passthru,0/4/0"), 0);
+	*st = vmm_test_get(vm->ctx);
+	return guest_cap(vm, id);
+}
+
 static struct acrn_vhm_msix_remap *last_remap(struct vmm_test_state *st)
 {
 	assert_true(st->nremap > 0 && st->nremap <= VMM_TEST_REMAPS);
@@ -475,9 +483,7 @@ static void test_msi_enable_remaps_and_programs_the_physical_message(void **stat
 	struct acrn_vhm_msix_remap *r;
 	int c;
 
-	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
-	st = vmm_test_get(vm.ctx);
-	c = guest_cap(&vm, PCIY_MSI);
+	c = create_with_cap(&vm, PCIY_MSI, &st);
 	/* 64-bit, per-vector masking as the device, one message (MMC 0) */
 	assert_int_equal(cfg_read(&vm, c + 2, 2), 0x0180);
 	/* Address and data while disabled: nothing goes to the hypervisor. */
@@ -534,10 +540,8 @@ static void test_msi_refused_by_the_hypervisor_stays_off_with_a_log_line(void **
 	struct vmm_test_state *st;
 	int c;
 
-	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
-	st = vmm_test_get(vm.ctx);
+	c = create_with_cap(&vm, PCIY_MSI, &st);
 	st->remap_ret = -EINVAL;		/* e.g. vector 5 */
-	c = guest_cap(&vm, PCIY_MSI);
 	log_capture();
 	cfg_write(&vm, c + 4, 4, 0xfee00000);
 	cfg_write(&vm, c + 12, 2, 0x0005);
@@ -558,9 +562,7 @@ static void test_msix_table_is_virtual_and_unmasked_entries_are_remapped(void **
 	uint32_t before;
 	int c;
 
-	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
-	st = vmm_test_get(vm.ctx);
-	c = guest_cap(&vm, PCIY_MSIX);
+	c = create_with_cap(&vm, PCIY_MSIX, &st);
 	assert_int_equal(cfg_read(&vm, c + 2, 2), NVEC - 1);
 	assert_int_equal(cfg_read(&vm, c + 4, 4), TABLE_OFF | 1);
 	assert_int_equal(cfg_read(&vm, c + 8, 4), PBA_OFF | 1);
@@ -618,9 +620,7 @@ static void test_msix_accesses_past_the_table_or_misaligned_remap_nothing(void *
 	uint64_t v = 0xfee00000, base;
 	int c;
 
-	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
-	st = vmm_test_get(vm.ctx);
-	c = guest_cap(&vm, PCIY_MSIX);
+	c = create_with_cap(&vm, PCIY_MSIX, &st);
 	cfg_write(&vm, c + 2, 2, 0x8000);
 	base = ptdev(&vm)->bar[1].addr + TABLE_OFF;
 	/* "Entry" NVEC is past the table: it is device memory, not an entry. */
@@ -654,9 +654,7 @@ static void test_vm_stop_drops_remaps_and_masks_the_device(void **state)
 	struct vmm_test_state *st;
 	int c;
 
-	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
-	st = vmm_test_get(vm.ctx);
-	c = guest_cap(&vm, PCIY_MSIX);
+	c = create_with_cap(&vm, PCIY_MSIX, &st);
 	cfg_write(&vm, c + 2, 2, 0x8000);
 	tbl_write(&vm, 3, 0, 0xfee00000);
 	tbl_write(&vm, 3, 2, 0x4044);
