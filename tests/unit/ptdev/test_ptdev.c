@@ -25,12 +25,15 @@
 #include <public/acrn_common.h>
 #include <public/acrn_hypercall.h>
 #include <lib/errno.h>
+#include <lib/pgtable.h>
 #include <lib/util.h>
 
 #define OFF_PARAM	0x0000UL
 #define OFF_DEV		0x0800UL
 #define OFF_IRQ		0x0C00UL
 #define OFF_MSI		0x0E00UL
+#define OFF_BATCH	0x1000UL
+#define OFF_REGION	0x1100UL
 
 #define BDF(b, d, f)	((uint16_t)(((b) << 8) | ((d) << 3) | (f)))
 #define PHYS		BDF(0, 4, 0)	/* the NE2000 of the Bochs scenario */
@@ -612,6 +615,46 @@ static void test_mmio_ok_only_inside_an_owned_memory_bar(void **state)
 	assert_false(ptdev_mmio_ok(vm_get(id), 0xFEB00000, 0x1000));
 }
 
+/* One HC_VM_SET_MEMORY_REGIONS ADD of [gpa, gpa+size) -> host @hpa with @attr. */
+static int64_t map_region(uint16_t vmid, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t attr)
+{
+	struct acrn_hc_memory_region_batch *b = fake_sos_ptr(OFF_BATCH);
+	struct acrn_hc_memory_region_op *r = fake_sos_ptr(OFF_REGION);
+
+	memset(b, 0, sizeof(*b));
+	memset(r, 0, sizeof(*r));
+	r->type = ACRN_HC_MEM_REGION_ADD;
+	r->attr = attr;
+	r->user_vm_pa = gpa;
+	r->service_vm_pa = hpa;
+	r->size = size;
+	b->vmid = vmid;
+	b->regions_num = 1;
+	b->regions_gpa = fake_sos_gpa(OFF_REGION);
+	return hc_set_memory_regions(fake.caller, fake_sos_gpa(OFF_BATCH));
+}
+
+/* The set-memory-region hypercall takes a passed-through BAR, uncached, and nothing else. */
+static void test_set_memory_regions_maps_an_owned_bar_uncached_only(void **state)
+{
+	const uint32_t rw = ACRN_HC_MEM_ACCESS_READ | ACRN_HC_MEM_ACCESS_WRITE;
+	uint16_t id = make_vm(), other = make_vm();
+	struct acrn_hc_pcidev *p = dev(PHYS, VIRT);
+	uint64_t hpa = 0;
+
+	p->bar[1] = 0xFEB00000;
+	assert_int_equal(hc_assign_pcidev(fake.caller, id, fake_sos_gpa(OFF_DEV)), 0);
+	assert_int_equal(map_region(id, 0xC0000000, 0xFEB00000, 0x2000, rw | ACRN_HC_MEM_TYPE_WB),
+			 -EFAULT);
+	assert_int_equal(map_region(id, 0xC0000000, 0xFEC00000, 0x1000, rw | ACRN_HC_MEM_TYPE_UC),
+			 -EFAULT);
+	assert_int_equal(map_region(other, 0xC0000000, 0xFEB00000, 0x1000, rw | ACRN_HC_MEM_TYPE_UC),
+			 -EFAULT);
+	assert_int_equal(map_region(id, 0xC0000000, 0xFEB00000, 0x2000, rw | ACRN_HC_MEM_TYPE_UC), 0);
+	assert_int_equal(pgtable_query(&vm_get(id)->ept, 0xC0001000, &hpa, NULL, NULL), 0);
+	assert_int_equal(hpa, 0xFEB01000);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -640,6 +683,7 @@ int main(void)
 		T(test_deassign_and_destroy_drop_msi_mappings),
 		T(test_msi_on_a_shared_pcpu_is_ebusy),
 		T(test_mmio_ok_only_inside_an_owned_memory_bar),
+		T(test_set_memory_regions_maps_an_owned_bar_uncached_only),
 	};
 
 	return cmocka_run_group_tests_name("ptdev", tests, NULL, NULL);
