@@ -101,6 +101,7 @@ static int vt_set_memseg(struct vmctx *ctx, const struct acrn_vm_memmap *map)
 {
 	struct vmm_test_state *st = vmm_test_get(ctx);
 
+	st->memseg_sets++;
 	if (st->nmemsegs == VMM_TEST_MEMSEGS)
 		return -ENOSPC;
 	st->memsegs[st->nmemsegs++] = *map;
@@ -111,6 +112,7 @@ static int vt_unset_memseg(struct vmctx *ctx, const struct acrn_vm_memmap *map)
 {
 	struct vmm_test_state *st = vmm_test_get(ctx);
 
+	st->memseg_unsets++;
 	for (size_t i = 0; i < st->nmemsegs; i++) {
 		if (st->memsegs[i].user_vm_pa == map->user_vm_pa) {
 			st->memsegs[i] = st->memsegs[--st->nmemsegs];
@@ -266,6 +268,22 @@ static int vt_set_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *irq
 	return 0;
 }
 
+static int vt_msix_remap(struct vmctx *ctx, struct acrn_vhm_msix_remap *r)
+{
+	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	if (st->nremap < VMM_TEST_REMAPS)
+		st->remap[st->nremap] = *r;
+	st->nremap++;
+	if ((r->msi_ctl & ACRN_VHM_MSIX_REMAP_ENABLE) == 0)
+		return 0;
+	if (st->remap_ret != 0)
+		return st->remap_ret;
+	r->msi_addr = 0xFEE01000;
+	r->msi_data = r->msix != 0 ? 0x40U + (uint32_t)r->msix_entry_index : 0x60U;
+	return 0;
+}
+
 static int vt_reset_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *irq)
 {
 	struct vmm_test_state *st = &vt_priv(ctx)->st;
@@ -377,6 +395,7 @@ const struct vmm_ops vmm_test_ops = {
 	.deassign_pcidev = vt_deassign_pcidev,
 	.set_ptdev_intr = vt_set_ptdev_intr,
 	.reset_ptdev_intr = vt_reset_ptdev_intr,
+	.msix_remap = vt_msix_remap,
 	.ioeventfd = vt_ioeventfd,
 	.irqfd = vt_irqfd,
 };

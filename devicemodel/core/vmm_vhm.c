@@ -175,6 +175,11 @@ static int vhm_reset_ptdev_intr(struct vmctx *ctx, const struct acrn_ptdev_irq *
 	return vhm_ioctl(ctx, ACRN_IOCTL_RESET_PTDEV_INTR, (unsigned long)irq);
 }
 
+static int vhm_msix_remap(struct vmctx *ctx, struct acrn_vhm_msix_remap *r)
+{
+	return vhm_ioctl(ctx, ACRN_VHM_IOCTL_VM_PCI_MSIX_REMAP, (unsigned long)r);
+}
+
 static int vhm_ioeventfd(struct vmctx *ctx, const struct acrn_ioeventfd *io)
 {
 	return vhm_ioctl(ctx, ACRN_IOCTL_IOEVENTFD, (unsigned long)io);
@@ -209,6 +214,7 @@ const struct vmm_ops vmm_vhm_ops = {
 	.deassign_pcidev = vhm_deassign_pcidev,
 	.set_ptdev_intr = vhm_set_ptdev_intr,
 	.reset_ptdev_intr = vhm_reset_ptdev_intr,
+	.msix_remap = vhm_msix_remap,
 	.ioeventfd = vhm_ioeventfd,
 	.irqfd = vhm_irqfd,
 };

@@ -212,6 +212,13 @@ void pci_set_cfgdata32(struct pci_vdev *dev, int off, uint32_t val);
 uint8_t pci_get_cfgdata8(const struct pci_vdev *dev, int off);
 uint16_t pci_get_cfgdata16(const struct pci_vdev *dev, int off);
 uint32_t pci_get_cfgdata32(const struct pci_vdev *dev, int off);
+/**
+ * The core's handling of a configuration write (write masks, BAR moves,
+ * command, MSI/MSI-X): for a vdev_cfgwrite hook that acts after it, then
+ * returns 0.  Called with dev->lock held, as the hook is.
+ */
+void pci_emul_cfgwrite(struct pci_vdev *dev, int off, int bytes, uint32_t val);
+
 /** Make bits @p mask of the @p bytes-wide register at @p off guest-writable. */
 void pci_set_wmask(struct pci_vdev *dev, int off, int bytes, uint32_t mask);
 

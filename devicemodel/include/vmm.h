@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <linux/acrn.h>
+#include "../../kernel-modules/vhm/acrn_vhm_uapi.h"
 
 struct vmctx;
 
@@ -59,6 +60,12 @@ struct vmm_ops {
 	/** Passthrough: forward a physical INTx pin to a virtual line / stop. */
 	int (*set_ptdev_intr)(struct vmctx *ctx, const struct acrn_ptdev_irq *irq);
 	int (*reset_ptdev_intr)(struct vmctx *ctx, const struct acrn_ptdev_irq *irq);
+	/**
+	 * Passthrough: remap one MSI message / MSI-X entry (this VHM's
+	 * ACRN_VHM_IOCTL_VM_PCI_MSIX_REMAP); on enable @p r comes back with the
+	 * physical message to program into the device.  NULL: not offered.
+	 */
+	int (*msix_remap)(struct vmctx *ctx, struct acrn_vhm_msix_remap *r);
 	/** vhost: a guest write to a PIO/MMIO address signals an eventfd (ACRN_IOCTL_IOEVENTFD). */
 	int (*ioeventfd)(struct vmctx *ctx, const struct acrn_ioeventfd *io);
 	/** vhost: a signal on an eventfd injects an MSI (ACRN_IOCTL_IRQFD). */

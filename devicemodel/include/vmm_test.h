@@ -21,9 +21,10 @@ struct vmctx;
 
 #define VMM_TEST_GSIS		128	/**< lines tracked */
 #define VMM_TEST_MSIS		256	/**< MSIs recorded */
-#define VMM_TEST_MEMSEGS	8
+#define VMM_TEST_MEMSEGS	16
 #define VMM_TEST_PCIDEVS	8
 #define VMM_TEST_EVENTFDS	8	/**< ioeventfds / irqfds registered at once */
+#define VMM_TEST_REMAPS		64	/**< MSI remap calls recorded */
 
 /** Everything the fake records. */
 struct vmm_test_state {
@@ -48,6 +49,15 @@ struct vmm_test_state {
 	struct acrn_ptdev_irq ptirq[VMM_TEST_PCIDEVS];
 	unsigned int assigns, deassigns, ptirq_sets, ptirq_resets;
 	int assign_ret;				/**< knob: != 0 makes assign_pcidev fail */
+	unsigned int memseg_sets, memseg_unsets;	/**< set_memseg / unset_memseg calls */
+	/*
+	 * MSI remapping: every call as acrn-dm made it (its input), and the
+	 * answer: physical address 0xFEE01000, data 0x40 + entry index (0x60
+	 * for MSI); remap_ret != 0 makes enabling calls fail with it.
+	 */
+	size_t nremap;
+	struct acrn_vhm_msix_remap remap[VMM_TEST_REMAPS];
+	int remap_ret;
 	/* ioeventfd / irqfd: what is registered now, and how often a write hit one. */
 	size_t nioeventfd;
 	struct acrn_ioeventfd ioeventfd[VMM_TEST_EVENTFDS];

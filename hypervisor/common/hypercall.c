@@ -85,6 +85,9 @@ static int64_t hc_vm_management(struct vcpu *v, uint64_t id, uint64_t a0, uint64
 	case HC_RESET_PTDEV_INTR_INFO:
 		ret = hc_reset_ptdev_intr_info(v, a0, a1);
 		break;
+	case HC_VM_PCI_MSIX_REMAP:
+		ret = hc_vm_pci_msix_remap(v, a0, a1);
+		break;
 	case HC_PTDEV_INTX_FIRED:
 		ret = hc_ptdev_intx_fired(v, a0);
 		break;

@@ -15,6 +15,14 @@
  * EOIs that line it goes low and the pin is unmasked, so a device that
  * still asserts interrupts again (ptdev_intx_phys_irq / ptdev_intx_eoi).
  *
+ * MSI and MSI-X (HC_VM_PCI_MSIX_REMAP): acrn-dm keeps the guest's view of
+ * the capability and table and hands each enabled message here; the
+ * hypervisor gives it a host vector on the pCPU that runs the guest's
+ * target vCPU and answers with the physical message acrn-dm programs into
+ * the device.  When that vector arrives (an acknowledged external-interrupt
+ * exit, vmexit.c) the guest's own address/data are injected into its
+ * vLAPICs (ptdev_msi_phys_irq).
+ *
  * The tables are touched by the hypercalls (under user_vm_lock) and by the
  * interrupt path of any pCPU, hence their own lock.
  */
@@ -26,6 +34,10 @@
 #include <arch/x86/ioapic.h>
 #include <arch/x86/vtd.h>
 #include <arch/x86/spinlock.h>
+#include <arch/x86/per_cpu.h>
+#include <common/sched.h>
+#include <common/service_vm.h>
+#include <dm/vlapic.h>
 #include <public/acrn_common.h>
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -48,8 +60,25 @@ struct ptdev_intx {
 	uint32_t virt_pin, phys_pin;
 };
 
+/* One remapped MSI message or MSI-X table entry. */
+struct ptdev_msi {
+	bool used;
+	bool msix;
+	bool masked;		/* the guest masked it: drop, do not inject */
+	struct vm *vm;
+	uint16_t phys_bdf, virt_bdf;
+	uint32_t index;		/* MSI-X table entry; 0 for MSI */
+	uint64_t guest_addr;
+	uint32_t guest_data;
+	uint32_t pcpu, vector;	/* where the physical message lands */
+	uint32_t fired;
+};
+
 static struct ptdev devs[PTDEV_MAX];
 static struct ptdev_intx intxs[PTDEV_INTX_MAX];
+static struct ptdev_msi msis[PTDEV_MSI_MAX];
+/* Bit n: host vector PTDEV_MSI_VECTOR_BASE + n taken on that pCPU. */
+static uint32_t msi_vectors[MAX_PCPUS];
 static spinlock_t ptdev_lock = SPINLOCK_INIT;
 
 #define BDF_BUS(b)	((uint32_t)(b) >> 8)
@@ -131,8 +160,20 @@ static void intx_drop(struct ptdev_intx *x, struct intx_lowering *l)
 	memset(x, 0, sizeof(*x));
 }
 
+static void msi_drop(struct ptdev_msi *m)
+{
+	pr_info("VM %u: %s %u of %02x:%02x.%u no longer remapped (%u interrupts)", m->vm->id,
+		m->msix ? "MSI-X entry" : "MSI", m->index, BDF_BUS(m->phys_bdf),
+		BDF_DEV(m->phys_bdf), BDF_FN(m->phys_bdf), m->fired);
+	msi_vectors[m->pcpu] &= ~(1U << (m->vector - PTDEV_MSI_VECTOR_BASE));
+	memset(m, 0, sizeof(*m));
+}
+
 static void dev_drop(struct ptdev *d, struct intx_lowering *l)
 {
+	for (uint32_t i = 0; i < PTDEV_MSI_MAX; i++)
+		if (msis[i].used && msis[i].vm == d->vm && msis[i].phys_bdf == d->phys_bdf)
+			msi_drop(&msis[i]);
 	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++)
 		if (intxs[i].used && intxs[i].vm == d->vm && intxs[i].phys_bdf == d->phys_bdf)
 			intx_drop(&intxs[i], l);
@@ -345,6 +386,9 @@ void ptdev_release_vm(struct vm *vm)
 	for (uint32_t i = 0; i < PTDEV_INTX_MAX; i++)
 		if (intxs[i].used && intxs[i].vm == vm)
 			memset(&intxs[i], 0, sizeof(intxs[i]));
+	for (uint32_t i = 0; i < PTDEV_MSI_MAX; i++)
+		if (msis[i].used && msis[i].vm == vm)
+			msi_drop(&msis[i]);
 	spin_unlock(&ptdev_lock);
 	intx_lower_all(&low);
 }
@@ -437,4 +481,255 @@ bool ptdev_intx_phys_masked(uint32_t phys_pin)
 			masked = intxs[i].asserted;
 	spin_unlock(&ptdev_lock);
 	return masked;
+}
+
+/* ------------------------------------------------------------------------ */
+/* MSI / MSI-X remapping (HC_VM_PCI_MSIX_REMAP)                             */
+
+/*
+ * Everything that can be checked without the tables: flags, index bounds
+ * and, when enabling, the guest's message (SDM Vol. 3 §11.11: address
+ * 0xFEExxxxx, data bits 31:16 reserved; only fixed and lowest-priority
+ * delivery make sense for a device, NMI/SMI/INIT/ExtINT are refused).
+ */
+static int msi_remap_check(const struct acrn_hc_msix_remap *r, struct vlapic_msi *g)
+{
+	bool enable = (r->msi_ctl & ACRN_HC_MSIX_REMAP_ENABLE) != 0;
+
+	if ((r->msi_ctl & ~ACRN_HC_MSIX_REMAP_ENABLE) != 0 || r->reserved != 0 ||
+	    (r->vector_ctl & ~ACRN_HC_MSIX_VECTOR_MASKED) != 0)
+		return -EINVAL;
+	if (r->msix != 0 && r->msix != 1)
+		return -EINVAL;
+	/* acrn-dm offers one MSI message (MMC = 0); MSI-X tables end at 2048. */
+	if (r->msix_entry_index < 0 ||
+	    (uint32_t)r->msix_entry_index >= (r->msix != 0 ? ACRN_HC_MSIX_MAX_ENTRIES : 1U))
+		return -EINVAL;
+	if (!enable)
+		return 0;
+	if ((r->msi_data >> 16) != 0 || vlapic_msi_decode(r->msi_addr, r->msi_data, g) != 0)
+		return -EINVAL;
+	if (g->mode != VLAPIC_DM_FIXED && g->mode != VLAPIC_DM_LOWPRI)
+		return -EINVAL;
+	return 0;
+}
+
+static struct ptdev_msi *msi_find(const struct vm *vm, uint16_t phys_bdf, bool msix, uint32_t index)
+{
+	for (uint32_t i = 0; i < PTDEV_MSI_MAX; i++) {
+		struct ptdev_msi *m = &msis[i];
+
+		if (m->used && m->vm == vm && m->phys_bdf == phys_bdf && m->msix == msix &&
+		    m->index == index)
+			return m;
+	}
+	return NULL;
+}
+
+/*
+ * The pCPU that should take the physical interrupt: the one running the
+ * guest's physical-mode destination vCPU (APIC ID = vCPU index), vCPU 0 for
+ * logical or broadcast destinations.  Injection still uses the guest's own
+ * message, so this only decides where the hypervisor hears the device.
+ */
+static uint32_t msi_target_pcpu(const struct vm *vm, const struct vlapic_msi *g)
+{
+	uint32_t idx = !g->logical && g->dest < vm->vcpu_count ? g->dest : 0U;
+
+	return vm->vcpus[idx]->pcpu;
+}
+
+static int msi_vector_alloc(uint32_t pcpu, uint32_t *vector)
+{
+	for (uint32_t n = 0; n < PTDEV_MSI_VECTORS; n++) {
+		if ((msi_vectors[pcpu] & (1U << n)) == 0) {
+			msi_vectors[pcpu] |= 1U << n;
+			*vector = PTDEV_MSI_VECTOR_BASE + n;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Create or update @r's mapping; ptdev_lock held.  Fills in the physical message. */
+static int msi_map(struct vm *vm, struct acrn_hc_msix_remap *r, const struct vlapic_msi *g)
+{
+	bool msix = r->msix != 0;
+	uint32_t index = (uint32_t)r->msix_entry_index, pcpu, vector;
+	struct ptdev_msi *m = msi_find(vm, r->phys_bdf, msix, index);
+
+	if (vm->vcpu_count == 0)
+		return -EINVAL;
+	pcpu = msi_target_pcpu(vm, g);
+	/* A shared pCPU runs the Service VM with the physical LAPIC: its
+	 * interrupts are the Service VM's, the hypervisor never sees them. */
+	if (pcpu >= MAX_PCPUS || !sched_is_dedicated(pcpu) || per_cpu_data[pcpu].apic_id > 0xFFU)
+		return -EBUSY;
+	if (m == NULL) {
+		for (uint32_t i = 0; i < PTDEV_MSI_MAX && m == NULL; i++)
+			if (!msis[i].used)
+				m = &msis[i];
+		if (m == NULL || msi_vector_alloc(pcpu, &vector) != 0)
+			return -ENOSPC;
+		m->used = true;
+		m->pcpu = pcpu;
+		m->vector = vector;
+		pr_info("VM %u: %s %u of %02x:%02x.%u -> host vector %#x on pCPU %u", vm->id,
+			msix ? "MSI-X entry" : "MSI", index, BDF_BUS(r->phys_bdf),
+			BDF_DEV(r->phys_bdf), BDF_FN(r->phys_bdf), vector, pcpu);
+	} else if (m->pcpu != pcpu) {
+		/* The guest retargeted it to a vCPU on another pCPU. */
+		if (msi_vector_alloc(pcpu, &vector) != 0)
+			return -ENOSPC;
+		msi_vectors[m->pcpu] &= ~(1U << (m->vector - PTDEV_MSI_VECTOR_BASE));
+		m->pcpu = pcpu;
+		m->vector = vector;
+	}
+	m->msix = msix;
+	m->vm = vm;
+	m->phys_bdf = r->phys_bdf;
+	m->virt_bdf = r->virt_bdf;
+	m->index = index;
+	m->guest_addr = r->msi_addr;
+	m->guest_data = r->msi_data;
+	m->masked = (r->vector_ctl & ACRN_HC_MSIX_VECTOR_MASKED) != 0;
+	/*
+	 * Compatibility format (SDM Vol. 3 §11.11): physical destination mode,
+	 * fixed delivery, edge.  HOOK for interrupt remapping: once the VT-d
+	 * IRTE API exists (arch/x86/vtd*.c), allocate an IRTE here holding
+	 * this pCPU's APIC ID and m->vector, and return the remappable-format
+	 * message (address bit 4 = 1, handle in bits 19:5 and 2) instead, so the
+	 * device can no longer name an arbitrary vector or destination.
+	 */
+	r->msi_addr = 0xFEE00000ULL | ((uint64_t)per_cpu_data[m->pcpu].apic_id << 12);
+	r->msi_data = m->vector;
+	return 0;
+}
+
+int64_t hc_vm_pci_msix_remap(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa)
+{
+	struct vm *vm = ptdev_vm(vmid);
+	struct acrn_hc_msix_remap r;
+	struct vlapic_msi g;
+	struct ptdev_msi *m;
+	struct ptdev *d;
+	bool enable;
+	int ret;
+
+	if (vm == NULL)
+		return -EINVAL;
+	if (vm_copy_from_gpa(caller->vm, &r, param_gpa, sizeof(r)) != 0)
+		return -EFAULT;
+	enable = (r.msi_ctl & ACRN_HC_MSIX_REMAP_ENABLE) != 0;
+	ret = msi_remap_check(&r, &g);
+	spin_lock(&ptdev_lock);
+	d = ret == 0 ? dev_by_phys(r.phys_bdf) : NULL;
+	if (ret == 0 && (d == NULL || d->vm != vm || d->virt_bdf != r.virt_bdf))
+		ret = -ENODEV;
+	if (ret == 0 && enable) {
+		ret = msi_map(vm, &r, &g);
+	} else if (ret == 0) {
+		m = msi_find(vm, r.phys_bdf, r.msix != 0, (uint32_t)r.msix_entry_index);
+		if (m == NULL)
+			ret = -ENOENT;
+		else
+			msi_drop(m);
+	}
+	spin_unlock(&ptdev_lock);
+	if (ret == 0 && enable && vm_copy_to_gpa(caller->vm, param_gpa, &r, sizeof(r)) != 0) {
+		spin_lock(&ptdev_lock);
+		m = msi_find(vm, r.phys_bdf, r.msix != 0, (uint32_t)r.msix_entry_index);
+		if (m != NULL)
+			msi_drop(m);
+		spin_unlock(&ptdev_lock);
+		ret = -EFAULT;
+	}
+	if (ret != 0 && ret != -ENOENT)
+		pr_warn("VM %u: %s %d of %04x refused (%d): message %#lx/%#x, control %#x/%#x",
+			vm->id, r.msix == 1 ? "MSI-X entry" : "MSI", r.msix_entry_index, r.phys_bdf,
+			ret, r.msi_addr, r.msi_data, r.msi_ctl, r.vector_ctl);
+	return ret;
+}
+
+bool ptdev_msi_phys_irq(uint32_t pcpu, uint32_t vector)
+{
+	struct vm *vm = NULL;
+	uint64_t addr = 0;
+	uint32_t data = 0;
+	bool ours = false;
+
+	if (vector < PTDEV_MSI_VECTOR_BASE || vector >= PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS)
+		return false;
+	spin_lock(&ptdev_lock);
+	for (uint32_t i = 0; i < PTDEV_MSI_MAX; i++) {
+		struct ptdev_msi *m = &msis[i];
+
+		if (!m->used || m->pcpu != pcpu || m->vector != vector)
+			continue;
+		ours = true;
+		/* Masked in the guest: acrn-dm masked it in the device too, this
+		 * one was in flight; the guest never sees it. */
+		if (!m->masked) {
+			m->fired++;
+			vm = m->vm;
+			addr = m->guest_addr;
+			data = m->guest_data;
+		}
+		break;
+	}
+	spin_unlock(&ptdev_lock);
+	if (vm != NULL)
+		(void)virq_inject_msi(vm, addr, data);
+	return ours;
+}
+
+uint32_t ptdev_msi_count(const struct vm *vm)
+{
+	uint32_t n = 0;
+
+	spin_lock(&ptdev_lock);
+	for (uint32_t i = 0; i < PTDEV_MSI_MAX; i++)
+		if (msis[i].used && msis[i].vm == vm)
+			n++;
+	spin_unlock(&ptdev_lock);
+	return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* BARs mapped into the User VM's EPT (HC_VM_SET_MEMORY_REGIONS)            */
+
+/* Does memory BAR @i of @d (PCI 3.0 §6.2.5.1) contain [hpa, hpa+size)? */
+static bool bar_contains(const struct ptdev *d, uint32_t i, uint64_t hpa, uint64_t size)
+{
+	uint32_t lo = d->bar[i];
+	uint64_t base = lo & ~0xFULL;
+
+	if ((lo & 1U) != 0)
+		return false;		/* I/O BAR */
+	if ((lo & 6U) == 4U) {		/* 64-bit: the next register is the high half */
+		if (i + 1U >= ACRN_HC_PCI_NUM_BARS)
+			return false;
+		base |= (uint64_t)d->bar[i + 1U] << 32;
+	}
+	if (base == 0)
+		return false;
+	/* The BAR is naturally aligned: its size is at most base's lowest set bit. */
+	return hpa >= base && size <= (base & -base) && hpa - base <= (base & -base) - size;
+}
+
+bool ptdev_mmio_ok(const struct vm *vm, uint64_t hpa, uint64_t size)
+{
+	bool ok = false;
+
+	if (size == 0 || hpa + size < hpa || !service_vm_mmio_ok(hpa, size))
+		return false;
+	spin_lock(&ptdev_lock);
+	for (uint32_t i = 0; i < PTDEV_MAX && !ok; i++) {
+		if (!devs[i].used || devs[i].vm != vm)
+			continue;
+		for (uint32_t b = 0; b < ACRN_HC_PCI_NUM_BARS && !ok; b++)
+			ok = bar_contains(&devs[i], b, hpa, size);
+	}
+	spin_unlock(&ptdev_lock);
+	return ok;
 }

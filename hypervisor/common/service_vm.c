@@ -73,6 +73,23 @@ bool service_vm_ram_ok(uint64_t gpa, uint64_t size)
 	return false;
 }
 
+bool service_vm_mmio_ok(uint64_t pa, uint64_t size)
+{
+	uint64_t end = pa + size;
+
+	if (size == 0 || end < pa)
+		return false;
+	if (pa < (uint64_t)(uintptr_t)hv_image_end && (uint64_t)(uintptr_t)hv_image_start < end)
+		return false;
+	for (uint32_t i = 0; i < sos_e820_count; i++) {
+		const struct boot_mem_range *r = &sos_e820[i];
+
+		if (r->type == BOOT_MEM_RAM && pa < r->base + r->len && r->base < end)
+			return false;
+	}
+	return true;
+}
+
 static const struct boot_module *find_module(const struct boot_info *bi, bool initrd)
 {
 	for (uint32_t i = 0; i < bi->mod_count; i++) {

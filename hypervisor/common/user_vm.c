@@ -710,8 +710,12 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* One region operation, checked completely before anything changes. */
-static int check_region(const struct acrn_hc_memory_region_op *r)
+/*
+ * One region operation, checked completely before anything changes.  Added
+ * memory is Service VM RAM, or, uncached, MMIO of a memory BAR of a device
+ * passed through to this VM (doc/passthrough.md, "BARs").
+ */
+static int check_region(const struct vm *vm, const struct acrn_hc_memory_region_op *r)
 {
 	uint32_t rights = r->attr & ACRN_HC_MEM_ACCESS_RIGHT_MASK;
 
@@ -722,8 +726,11 @@ static int check_region(const struct acrn_hc_memory_region_op *r)
 		return 0;
 	if (r->type != ACRN_HC_MEM_REGION_ADD)
 		return -EINVAL;
-	if ((r->service_vm_pa & (PAGE_SIZE - 1)) != 0 ||
-	    !service_vm_ram_ok(r->service_vm_pa, r->size))
+	if ((r->service_vm_pa & (PAGE_SIZE - 1)) != 0)
+		return -EFAULT;
+	if (!service_vm_ram_ok(r->service_vm_pa, r->size) &&
+	    ((r->attr & ACRN_HC_MEM_TYPE_MASK) != ACRN_HC_MEM_TYPE_UC ||
+	     !ptdev_mmio_ok(vm, r->service_vm_pa, r->size)))
 		return -EFAULT;
 	/* The interrupt controllers' pages belong to the hypervisor. */
 	if (overlaps(r->user_vm_pa, r->size, LAPIC_GPA, PAGE_SIZE) ||
@@ -777,7 +784,7 @@ int64_t hc_set_memory_regions(struct vcpu *caller, uint64_t param_gpa)
 		goto out;
 	}
 	for (uint32_t i = 0; i < b.regions_num && ret == 0; i++) {
-		ret = check_region(&regions[i]);
+		ret = check_region(vm, &regions[i]);
 		if (ret != 0)
 			pr_warn("VM %u: memory region %u refused (%d): %#lx+%#lx from %#lx",
 				vm->id, i, ret, regions[i].user_vm_pa, regions[i].size,

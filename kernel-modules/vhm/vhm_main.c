@@ -90,6 +90,11 @@ VHM_SAME_LAYOUT(acrn_vhm_hv_log, acrn_hc_hv_log);
 VHM_SAME_OFFSET(acrn_vhm_hv_log, acrn_hc_hv_log, copied);
 VHM_SAME_OFFSET(acrn_vhm_hv_log, acrn_hc_hv_log, head);
 static_assert(ACRN_VHM_HV_LOG_READ_MAX == ACRN_HV_LOG_READ_MAX);
+VHM_SAME_LAYOUT(acrn_vhm_msix_remap, acrn_hc_msix_remap);
+VHM_SAME_OFFSET(acrn_vhm_msix_remap, acrn_hc_msix_remap, msi_addr);
+VHM_SAME_OFFSET(acrn_vhm_msix_remap, acrn_hc_msix_remap, vector_ctl);
+static_assert(ACRN_VHM_MSIX_REMAP_ENABLE == ACRN_HC_MSIX_REMAP_ENABLE &&
+	      ACRN_VHM_MSIX_VECTOR_MASKED == ACRN_HC_MSIX_VECTOR_MASKED);
 
 /* Highest GSI accepted by SET_IRQLINE: far above any virtual IOAPIC's pins. */
 #define VHM_MAX_GSI	256U
@@ -197,6 +202,32 @@ static int vhm_pcidev(struct vhm_vm *vm, unsigned long id, struct acrn_pcidev *p
 	if ((p->type & ~ACRN_PTDEV_QUIRK_ASSIGN) != 0 || p->intr_pin > 4)
 		return vhm_bad("PCIDEV: type %#x pin %u", p->type, p->intr_pin);
 	return vhm_hc_vm_ptr(id, vm->vmid, p);
+}
+
+/*
+ * VM_PCI_MSIX_REMAP: the structure goes in and comes back with the physical
+ * message.  The hypervisor validates it completely; the obvious nonsense is
+ * refused here with a reason in the kernel log.
+ */
+static long vhm_msix_remap(struct vhm_vm *vm, void __user *uarg)
+{
+	struct acrn_vhm_msix_remap *k;
+	long ret;
+
+	k = memdup_user(uarg, sizeof(*k));
+	if (IS_ERR(k))
+		return PTR_ERR(k);
+	if ((k->msix != 0 && k->msix != 1) || k->reserved ||
+	    (k->msi_ctl & ~ACRN_VHM_MSIX_REMAP_ENABLE)) {
+		ret = vhm_bad("VM_PCI_MSIX_REMAP: msix %d control %#x", k->msix, k->msi_ctl);
+		goto out;
+	}
+	ret = vhm_hc_vm_ptr(HC_VM_PCI_MSIX_REMAP, vm->vmid, k);
+	if (ret == 0 && copy_to_user(uarg, k, sizeof(*k)))
+		ret = -EFAULT;
+out:
+	kfree(k);
+	return ret;
 }
 
 /* PM_GET_CPU_STATE: the same user u64 holds the command in and the result out. */
@@ -390,6 +421,8 @@ static long vhm_vm_ioctl(struct vhm_vm *vm, unsigned int cmd, unsigned long arg)
 		return 0;
 	case ACRN_IOCTL_CLEAR_VM_IOREQ:
 		return vhm_ioreq_clear(vm);
+	case ACRN_VHM_IOCTL_VM_PCI_MSIX_REMAP:
+		return vhm_msix_remap(vm, (void __user *)arg);
 	}
 	return -ENOTTY;
 }

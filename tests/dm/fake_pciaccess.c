@@ -143,3 +143,11 @@ int pci_device_cfg_write_u16(struct pci_device *d, uint16_t data, pciaddr_t off)
 
 	return rc != 0 ? rc : (n == 2 ? 0 : EIO);
 }
+
+int pci_device_cfg_write_u32(struct pci_device *d, uint32_t data, pciaddr_t off)
+{
+	pciaddr_t n = 0;
+	int rc = cfg_rw(d, &data, off, 4, &n, true);
+
+	return rc != 0 ? rc : (n == 4 ? 0 : EIO);
+}

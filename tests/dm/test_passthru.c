@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * -s N,passthru,B/D/F against a fake sysfs tree (passthru_sysfs_root): a
- * NE2000-like function 00:04.0 with an I/O BAR, a memory BAR and INTA# on
- * IOAPIC pin 11, bound to a driver "ne2k-pci".  Regular files stand in for
+ * NE2000-like function 00:04.0 with an I/O BAR, a 16 KiB memory BAR (MSI-X
+ * table of 4 entries in its third page, PBA in the fourth), an MSI
+ * capability (64-bit, per-vector masking) and INTA# on IOAPIC pin 11, bound
+ * to a driver "ne2k-pci".  Regular files stand in for
  * config, resourceN, reset and the driver's bind/unbind, so every effect on
  * the "host" can be read back.  The VMM is the fake back-end, which records
  * the assign and INTx hypercalls.
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dm_log.h"
 #include "dmtest.h"
 #include "fake_pciaccess.h"
 #include "hw/passthru.h"
@@ -27,7 +30,13 @@
 #define SLOT		5
 #define PHYS_BDF	0x20		/* 00:04.0 */
 #define IO_SIZE		32
-#define MEM_SIZE	4096
+#define MEM_SIZE	0x4000
+#define HOST_MEM	0xfebf0000ULL
+#define HOST_MSI	0x40		/* host capability offsets */
+#define HOST_MSIX	0x50
+#define TABLE_OFF	0x2000
+#define PBA_OFF		0x3000
+#define NVEC		4
 
 static char root[64];
 static char devdir[256];
@@ -103,12 +112,17 @@ static int setup(void **state)
 	cfg[0x10] = 0x01; cfg[0x11] = 0xc1;				/* I/O 0xc100 */
 	cfg[0x14] = 0x00; cfg[0x16] = 0xbf; cfg[0x17] = 0xfe;		/* mem 0xfebf0000 */
 	cfg[0x2c] = 0xf4; cfg[0x2d] = 0x1a; cfg[0x2e] = 0x00; cfg[0x2f] = 0x11;
-	cfg[0x34] = 0x40; cfg[0x40] = PCIY_MSI;				/* an MSI cap */
+	cfg[0x34] = HOST_MSI;
+	cfg[HOST_MSI] = PCIY_MSI; cfg[HOST_MSI + 1] = HOST_MSIX;
+	cfg[HOST_MSI + 2] = 0x80 | 0x06; cfg[HOST_MSI + 3] = 0x01;	/* 64-bit, PVM, MMC 8 */
+	cfg[HOST_MSIX] = PCIY_MSIX; cfg[HOST_MSIX + 2] = NVEC - 1;
+	cfg[HOST_MSIX + 4] = (TABLE_OFF & 0xff) | 1; cfg[HOST_MSIX + 5] = TABLE_OFF >> 8;
+	cfg[HOST_MSIX + 8] = (PBA_OFF & 0xff) | 1; cfg[HOST_MSIX + 9] = PBA_OFF >> 8;
 	cfg[0x3c] = 11; cfg[0x3d] = 1;
 	put(DEV "/config", cfg, sizeof(cfg));
 	snprintf(res, sizeof(res),
 		 "0x000000000000c100 0x000000000000c11f 0x0000000000040101\n"
-		 "0x00000000febf0000 0x00000000febf0fff 0x0000000000040200\n"
+		 "0x00000000febf0000 0x00000000febf3fff 0x0000000000040200\n"
 		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
 		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
 		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
@@ -230,9 +244,9 @@ static void test_config_space_is_virtualized(void **state)
 	assert_int_equal(cfg_read(&vm, PCIR_CLASS, 1), 0x02);
 	assert_int_equal(cfg_read(&vm, PCIR_SUBVEND, 2), 0x1af4);
 	assert_int_equal(cfg_read(&vm, PCIR_SUBDEV, 2), 0x1100);
-	/* capabilities (the MSI one) hidden */
-	assert_int_equal(cfg_read(&vm, PCIR_CAP_PTR, 1), 0);
-	assert_int_equal(cfg_read(&vm, PCIR_STATUS, 2) & PCIM_STATUS_CAPPRESENT, 0);
+	/* MSI and MSI-X are offered (virtual copies), nothing else */
+	assert_int_not_equal(cfg_read(&vm, PCIR_CAP_PTR, 1), 0);
+	assert_int_not_equal(cfg_read(&vm, PCIR_STATUS, 2) & PCIM_STATUS_CAPPRESENT, 0);
 	/* BARs of the same kinds and sizes, placed by the core, not the host's */
 	assert_int_equal(d->bar[0].type, PCI_BAR_IO);
 	assert_int_equal(d->bar[0].size, IO_SIZE);
@@ -387,6 +401,346 @@ static void test_command_bus_master_reaches_the_host(void **state)
 	assert_int_equal(cmd, 0x03);
 }
 
+
+/* ---- MSI, MSI-X and the EPT ---- */
+
+static char logged[4096];
+
+static void log_sink(enum dm_log_level level, const char *line)
+{
+	size_t n = strlen(logged);
+
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", line);
+}
+
+static void log_capture(void)
+{
+	logged[0] = '\0';
+	dm_log_set_sink(log_sink);
+}
+
+/* The guest's capability @id, found as a guest driver walks the list. */
+static int guest_cap(struct dmtest_vm *vm, uint8_t id)
+{
+	int off = (int)cfg_read(vm, PCIR_CAP_PTR, 1);
+
+	for (int n = 0; off != 0 && n < 48; n++) {
+		if (cfg_read(vm, off, 1) == id)
+			return off;
+		off = (int)cfg_read(vm, off + 1, 1);
+	}
+	fail_msg("capability %#x not offered", id);
+	return 0;
+}
+
+static uint32_t host32(const char *file, off_t off)
+{
+	uint32_t v = 0;
+
+	assert_int_equal(get(file, &v, 4, off), 4);
+	return v;
+}
+
+/* A VM with the device; its state record in *st; the offset of the guest's capability @id. */
+static int create_with_cap(struct dmtest_vm *vm, uint8_t id, struct vmm_test_state **st)
+{
+	assert_int_equal(create(vm, "5,passthru,0/4/0"), 0);
+	*st = vmm_test_get(vm->ctx);
+	return guest_cap(vm, id);
+}
+
+static struct acrn_vhm_msix_remap *last_remap(struct vmm_test_state *st)
+{
+	assert_true(st->nremap > 0 && st->nremap <= VMM_TEST_REMAPS);
+	return &st->remap[st->nremap - 1];
+}
+
+/* Guest access to dword @w of MSI-X table entry @i (BAR1 at its guest address). */
+static void tbl_write(struct dmtest_vm *vm, uint32_t i, uint32_t w, uint32_t v)
+{
+	uint64_t val = v, a = ptdev(vm)->bar[1].addr + TABLE_OFF + 16 * i + 4 * w;
+
+	assert_int_equal(vmm_test_mmio(vm->ctx, ACRN_IOREQ_DIR_WRITE, a, 4, &val), 0);
+}
+
+static uint32_t tbl_read(struct dmtest_vm *vm, uint32_t i, uint32_t w)
+{
+	uint64_t val = 0, a = ptdev(vm)->bar[1].addr + TABLE_OFF + 16 * i + 4 * w;
+
+	assert_int_equal(vmm_test_mmio(vm->ctx, ACRN_IOREQ_DIR_READ, a, 4, &val), 0);
+	return (uint32_t)val;
+}
+
+static uint32_t host_entry(uint32_t i, uint32_t w)
+{
+	return host32(DEV "/resource1", TABLE_OFF + 16 * i + 4 * w);
+}
+
+static void test_msi_enable_remaps_and_programs_the_physical_message(void **state)
+{
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+	struct acrn_vhm_msix_remap *r;
+	int c;
+
+	c = create_with_cap(&vm, PCIY_MSI, &st);
+	/* 64-bit, per-vector masking as the device, one message (MMC 0) */
+	assert_int_equal(cfg_read(&vm, c + 2, 2), 0x0180);
+	/* Address and data while disabled: nothing goes to the hypervisor. */
+	cfg_write(&vm, c + 4, 4, 0xfee02000);
+	cfg_write(&vm, c + 8, 4, 0);
+	cfg_write(&vm, c + 12, 2, 0x4041);
+	assert_int_equal(st->nremap, 0);
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 2) & 1, 0);
+	/* Enable (with MME bits the guest may not set): one remap, exactly the guest's message. */
+	cfg_write(&vm, c + 2, 2, 0x0071);
+	assert_int_equal(st->nremap, 1);
+	r = last_remap(st);
+	assert_int_equal(r->msix, 0);
+	assert_int_equal(r->msix_entry_index, 0);
+	assert_int_equal(r->msi_ctl, ACRN_VHM_MSIX_REMAP_ENABLE);
+	assert_int_equal(r->msi_addr, 0xfee02000);
+	assert_int_equal(r->msi_data, 0x4041);
+	assert_int_equal(r->vector_ctl, 0);
+	assert_int_equal(r->phys_bdf, PHYS_BDF);
+	assert_int_equal(r->virt_bdf, SLOT << 3);
+	/* The device got the hypervisor's message, enabled, one message. */
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 4), 0xfee01000);
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 12) & 0xffff, 0x60);
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 2) & 0x71, 1);
+	/* The guest still reads its own. */
+	assert_int_equal(cfg_read(&vm, c + 4, 4), 0xfee02000);
+	assert_int_equal(cfg_read(&vm, c + 12, 2), 0x4041);
+	assert_int_equal(cfg_read(&vm, c + 2, 2) & 0x71, 1);
+	/* The same value again: no hypercall. */
+	cfg_write(&vm, c + 12, 2, 0x4041);
+	assert_int_equal(st->nremap, 1);
+	/* A new vector: remapped. */
+	cfg_write(&vm, c + 12, 2, 0x4052);
+	assert_int_equal(st->nremap, 2);
+	assert_int_equal(last_remap(st)->msi_data, 0x4052);
+	/* The mask bit: told to the hypervisor and set in the device. */
+	cfg_write(&vm, c + 16, 4, 1);
+	assert_int_equal(st->nremap, 3);
+	assert_int_equal(last_remap(st)->vector_ctl, ACRN_VHM_MSIX_VECTOR_MASKED);
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 16), 1);
+	cfg_write(&vm, c + 16, 4, 0);
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 16), 0);
+	/* Disable: the mapping is dropped and the device stops. */
+	cfg_write(&vm, c + 2, 2, 0);
+	r = last_remap(st);
+	assert_int_equal(r->msi_ctl, 0);
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 2) & 1, 0);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_msi_refused_by_the_hypervisor_stays_off_with_a_log_line(void **state)
+{
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+	int c;
+
+	c = create_with_cap(&vm, PCIY_MSI, &st);
+	st->remap_ret = -EINVAL;		/* e.g. vector 5 */
+	log_capture();
+	cfg_write(&vm, c + 4, 4, 0xfee00000);
+	cfg_write(&vm, c + 12, 2, 0x0005);
+	cfg_write(&vm, c + 2, 2, 1);
+	dm_log_set_sink(NULL);
+	assert_int_equal(st->nremap, 1);
+	assert_non_null(strstr(logged, "MSI message 0xfee00000/0x5 refused by the hypervisor"));
+	assert_int_equal(host32(DEV "/config", HOST_MSI + 2) & 1, 0);
+	assert_int_not_equal(host32(DEV "/config", HOST_MSI + 4), 0xfee00000);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_msix_table_is_virtual_and_unmasked_entries_are_remapped(void **state)
+{
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+	struct acrn_vhm_msix_remap *r;
+	uint32_t before;
+	int c;
+
+	c = create_with_cap(&vm, PCIY_MSIX, &st);
+	assert_int_equal(cfg_read(&vm, c + 2, 2), NVEC - 1);
+	assert_int_equal(cfg_read(&vm, c + 4, 4), TABLE_OFF | 1);
+	assert_int_equal(cfg_read(&vm, c + 8, 4), PBA_OFF | 1);
+	/* Entries reset masked; the guest fills entry 1 while masked: nothing sent. */
+	assert_int_equal(tbl_read(&vm, 1, 3), 1);
+	before = host_entry(1, 0);
+	tbl_write(&vm, 1, 0, 0xfee00000);
+	tbl_write(&vm, 1, 1, 0);
+	tbl_write(&vm, 1, 2, 0x4071);
+	assert_int_equal(tbl_read(&vm, 1, 2), 0x4071);
+	assert_int_equal(host_entry(1, 0), before);	/* the device's table untouched */
+	cfg_write(&vm, c + 2, 2, 0x8000);		/* MSI-X Enable */
+	assert_int_equal(host32(DEV "/config", HOST_MSIX + 2) >> 14 & 3, 2);
+	assert_int_equal(st->nremap, 0);
+	assert_int_equal(host_entry(1, 3) & 1, 1);	/* masked in the device */
+	/* Unmask: remapped with the guest's message; the device gets the physical one. */
+	tbl_write(&vm, 1, 3, 0);
+	assert_int_equal(st->nremap, 1);
+	r = last_remap(st);
+	assert_int_equal(r->msix, 1);
+	assert_int_equal(r->msix_entry_index, 1);
+	assert_int_equal(r->msi_ctl, ACRN_VHM_MSIX_REMAP_ENABLE);
+	assert_int_equal(r->msi_addr, 0xfee00000);
+	assert_int_equal(r->msi_data, 0x4071);
+	assert_int_equal(r->vector_ctl, 0);
+	assert_int_equal(host_entry(1, 0), 0xfee01000);
+	assert_int_equal(host_entry(1, 1), 0);
+	assert_int_equal(host_entry(1, 2), 0x41);
+	assert_int_equal(host_entry(1, 3) & 1, 0);
+	assert_int_equal(tbl_read(&vm, 1, 2), 0x4071);	/* the guest reads its own */
+	/* Mask: the hypervisor is told and the device entry masked. */
+	tbl_write(&vm, 1, 3, 1);
+	assert_int_equal(last_remap(st)->vector_ctl, ACRN_VHM_MSIX_VECTOR_MASKED);
+	assert_int_equal(host_entry(1, 3) & 1, 1);
+	tbl_write(&vm, 1, 3, 0);
+	assert_int_equal(host_entry(1, 3) & 1, 0);
+	/* Function mask reaches the device. */
+	cfg_write(&vm, c + 2, 2, 0xc000);
+	assert_int_equal(host32(DEV "/config", HOST_MSIX + 2) >> 14 & 3, 3);
+	cfg_write(&vm, c + 2, 2, 0x8000);
+	/* Disable: dropped. */
+	cfg_write(&vm, c + 2, 2, 0);
+	r = last_remap(st);
+	assert_int_equal(r->msi_ctl, 0);
+	assert_int_equal(r->msix_entry_index, 1);
+	assert_int_equal(host32(DEV "/config", HOST_MSIX + 2) >> 14 & 3, 0);
+	assert_int_equal(host_entry(1, 3) & 1, 1);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_msix_accesses_past_the_table_or_misaligned_remap_nothing(void **state)
+{
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+	uint64_t v = 0xfee00000, base;
+	int c;
+
+	c = create_with_cap(&vm, PCIY_MSIX, &st);
+	cfg_write(&vm, c + 2, 2, 0x8000);
+	base = ptdev(&vm)->bar[1].addr + TABLE_OFF;
+	/* "Entry" NVEC is past the table: it is device memory, not an entry. */
+	tbl_write(&vm, NVEC, 2, 0x4071);
+	tbl_write(&vm, NVEC, 3, 0);
+	assert_int_equal(st->nremap, 0);
+	assert_int_equal(host32(DEV "/resource1", TABLE_OFF + 16 * NVEC + 8), 0x4071);
+	/* Byte and misaligned accesses to the table are dropped, with a log line. */
+	log_capture();
+	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_WRITE, base + 12, 1, &v), 0);
+	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_WRITE, base + 4, 8, &v), 0);
+	dm_log_set_sink(NULL);
+	assert_non_null(strstr(logged, "MSI-X table access of 1 bytes at 0x200c ignored"));
+	assert_non_null(strstr(logged, "MSI-X table access of 8 bytes at 0x2004 ignored"));
+	assert_int_equal(tbl_read(&vm, 0, 3), 1);	/* still masked */
+	assert_int_equal(st->nremap, 0);
+	/* A qword write of address then data+control is one entry update. */
+	v = 0xfee00000;
+	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_WRITE, base + 16 * 2, 8, &v), 0);
+	v = 0x4033;				/* vector control 0: unmasked */
+	assert_int_equal(vmm_test_mmio(vm.ctx, ACRN_IOREQ_DIR_WRITE, base + 16 * 2 + 8, 8, &v), 0);
+	assert_int_equal(st->nremap, 1);
+	assert_int_equal(last_remap(st)->msix_entry_index, 2);
+	assert_int_equal(last_remap(st)->msi_data, 0x4033);
+	dmtest_vm_destroy(&vm);
+}
+
+static void test_vm_stop_drops_remaps_and_masks_the_device(void **state)
+{
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+	int c;
+
+	c = create_with_cap(&vm, PCIY_MSIX, &st);
+	cfg_write(&vm, c + 2, 2, 0x8000);
+	tbl_write(&vm, 3, 0, 0xfee00000);
+	tbl_write(&vm, 3, 2, 0x4044);
+	tbl_write(&vm, 3, 3, 0);
+	assert_int_equal(st->nremap, 1);
+	pci_deinit(vm.ctx);			/* what stopping the VM does first */
+	assert_int_equal(st->nremap, 2);
+	assert_int_equal(last_remap(st)->msi_ctl, 0);
+	assert_int_equal(last_remap(st)->msix_entry_index, 3);
+	assert_int_equal(host_entry(3, 3) & 1, 1);
+	assert_int_equal(host32(DEV "/config", HOST_MSIX + 2) >> 14 & 3, 0);
+	dmtest_vm_destroy(&vm);
+}
+
+/* The MMIO ranges the fake hypervisor holds now, sorted by guest address. */
+static size_t mmio_maps(struct vmm_test_state *st, struct acrn_vm_memmap *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nmemsegs; i++)
+		if (st->memsegs[i].type == ACRN_MEMMAP_MMIO)
+			out[n++] = st->memsegs[i];
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && out[j - 1].user_vm_pa > out[j].user_vm_pa; j--) {
+			struct acrn_vm_memmap t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+static void assert_bar1_mapped_at(struct vmm_test_state *st, uint64_t gpa)
+{
+	struct acrn_vm_memmap m[VMM_TEST_MEMSEGS];
+
+	/* Around the MSI-X table page, uncached, at the host's BAR. */
+	assert_int_equal(mmio_maps(st, m), 2);
+	assert_int_equal(m[0].user_vm_pa, gpa);
+	assert_int_equal(m[0].service_vm_pa, HOST_MEM);
+	assert_int_equal(m[0].len, TABLE_OFF);
+	assert_int_equal(m[1].user_vm_pa, gpa + PBA_OFF);
+	assert_int_equal(m[1].service_vm_pa, HOST_MEM + PBA_OFF);
+	assert_int_equal(m[1].len, MEM_SIZE - PBA_OFF);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(m[i].attr, ACRN_MEM_ACCESS_READ | ACRN_MEM_ACCESS_WRITE |
+				 ACRN_MEM_TYPE_UC);
+}
+
+static void test_memory_bar_is_mapped_in_the_ept_and_follows_the_guest(void **state)
+{
+	struct acrn_vm_memmap m[VMM_TEST_MEMSEGS];
+	struct dmtest_vm vm;
+	struct vmm_test_state *st;
+	unsigned int unsets;
+
+	assert_int_equal(create(&vm, "5,passthru,0/4/0"), 0);
+	st = vmm_test_get(vm.ctx);
+	assert_bar1_mapped_at(st, ptdev(&vm)->bar[1].addr);	/* the I/O BAR is not */
+	/* The guest moves the BAR: old ranges out, new ones in. */
+	unsets = st->memseg_unsets;
+	cfg_write(&vm, PCIR_BAR0 + 4, 4, 0xd0000000);
+	assert_int_equal(st->memseg_unsets, unsets + 2);
+	assert_bar1_mapped_at(st, 0xd0000000);
+	/* Memory decoding off: unmapped; on again: mapped again. */
+	cfg_write(&vm, PCIR_COMMAND, 2, PCIM_CMD_PORTEN);
+	assert_int_equal(mmio_maps(st, m), 0);
+	cfg_write(&vm, PCIR_COMMAND, 2, PCIM_CMD_PORTEN | PCIM_CMD_MEMEN);
+	assert_bar1_mapped_at(st, 0xd0000000);
+	/* Hostile addresses: 0, and over the guest's RAM (64 MiB from 0). */
+	log_capture();
+	cfg_write(&vm, PCIR_BAR0 + 4, 4, 0);
+	assert_int_equal(mmio_maps(st, m), 0);
+	cfg_write(&vm, PCIR_BAR0 + 4, 4, 0x00100000);
+	assert_int_equal(mmio_maps(st, m), 0);
+	dm_log_set_sink(NULL);
+	assert_non_null(strstr(logged, "guest BAR1 at 0 (address 0) not mapped"));
+	assert_non_null(strstr(logged, "guest BAR1 at 0x100000 (over guest RAM) not mapped"));
+	/* VM stop: nothing left mapped. */
+	cfg_write(&vm, PCIR_BAR0 + 4, 4, 0xd0000000);
+	assert_bar1_mapped_at(st, 0xd0000000);
+	pci_deinit(vm.ctx);
+	assert_int_equal(mmio_maps(st, m), 0);
+	dmtest_vm_destroy(&vm);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -402,6 +756,12 @@ int main(void)
 		T(test_pio_bar_reaches_the_device),
 		T(test_mmio_bar_reaches_the_device_and_follows_relocation),
 		T(test_command_bus_master_reaches_the_host),
+		T(test_msi_enable_remaps_and_programs_the_physical_message),
+		T(test_msi_refused_by_the_hypervisor_stays_off_with_a_log_line),
+		T(test_msix_table_is_virtual_and_unmasked_entries_are_remapped),
+		T(test_msix_accesses_past_the_table_or_misaligned_remap_nothing),
+		T(test_vm_stop_drops_remaps_and_masks_the_device),
+		T(test_memory_bar_is_mapped_in_the_ept_and_follows_the_guest),
 	};
 
 	return cmocka_run_group_tests_name("passthru", tests, NULL, NULL);

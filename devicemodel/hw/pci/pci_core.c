@@ -397,7 +397,7 @@ static bool pci_range_overlaps(int off, int bytes, int start, int len)
 	return off < start + len && start < off + bytes;
 }
 
-static void pci_cfg_write_default(struct pci_vdev *dev, int off, int bytes, uint32_t val)
+void pci_emul_cfgwrite(struct pci_vdev *dev, int off, int bytes, uint32_t val)
 {
 	uint16_t oldcmd = pci_get_cfgdata16(dev, PCIR_COMMAND);
 
@@ -475,7 +475,7 @@ int pci_cfg_access(struct vmctx *ctx, int dir, uint32_t bus, uint32_t slot, uint
 		v = *val & (uint32_t)dm_io_ones(size);
 		if (dev->ops->vdev_cfgwrite == NULL ||
 		    dev->ops->vdev_cfgwrite(ctx, dev, (int)reg, size, v) != 0)
-			pci_cfg_write_default(dev, (int)reg, size, v);
+			pci_emul_cfgwrite(dev, (int)reg, size, v);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return 0;

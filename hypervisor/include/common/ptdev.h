@@ -33,6 +33,15 @@ struct vcpu;
 #define PTDEV_PHYS_PINS		24U
 /** Virtual PIC lines (is_pic_pin). */
 #define PTDEV_PIC_PINS		16U
+/** MSI messages and MSI-X entries remapped at once, all VMs together. */
+#define PTDEV_MSI_MAX		64U
+/**
+ * Host vectors the hypervisor hands to remapped MSIs, on each pCPU that runs
+ * a User VM vCPU alone (only there does an external interrupt exit with the
+ * vector acknowledged, so the whole vector space is the hypervisor's).
+ */
+#define PTDEV_MSI_VECTOR_BASE	0x40U
+#define PTDEV_MSI_VECTORS	32U
 
 int64_t hc_assign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
 int64_t hc_deassign_pcidev(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
@@ -71,5 +80,34 @@ int ptdev_intx_eoi(struct vm *vm, uint32_t virt_pin);
 
 /** Is physical pin @p phys_pin masked while its User VM handles it? (tests, shell) */
 bool ptdev_intx_phys_masked(uint32_t phys_pin);
+
+/**
+ * HC_VM_PCI_MSIX_REMAP (struct acrn_hc_msix_remap, acrn_common.h): create,
+ * update or drop the remapping of one MSI message / MSI-X entry of a
+ * function assigned to User VM @p vmid; on enable the physical message is
+ * written back to the parameter.  Service VM only (the dispatcher checks).
+ * @return 0 or a negative errno (see the structure's documentation)
+ */
+int64_t hc_vm_pci_msix_remap(struct vcpu *caller, uint64_t vmid, uint64_t param_gpa);
+
+/**
+ * A physical interrupt with host @p vector arrived on pCPU @p pcpu (an
+ * acknowledged external-interrupt exit): if it is a remapped MSI, inject
+ * the guest's message into its VM unless the guest masked it.
+ * @return true if the vector belongs to a remapped MSI (the caller EOIs)
+ */
+bool ptdev_msi_phys_irq(uint32_t pcpu, uint32_t vector);
+
+/**
+ * True when host range [hpa, hpa+size) may be mapped into @p vm as device
+ * memory: it lies inside a memory BAR of a function assigned to @p vm (the
+ * BAR values HC_ASSIGN_PCIDEV recorded; a BAR is aligned to its size, so
+ * it ends at the latest at base + lowest set bit of base) and touches no
+ * RAM and not the hypervisor (service_vm_mmio_ok()).
+ */
+bool ptdev_mmio_ok(const struct vm *vm, uint64_t hpa, uint64_t size);
+
+/** Remapped MSIs currently held by @p vm (tests, shell). */
+uint32_t ptdev_msi_count(const struct vm *vm);
 
 #endif /* COMMON_PTDEV_H */

@@ -39,6 +39,12 @@ extern uint64_t hv_entry_tsc;
 /** True when [gpa, gpa+size) lies inside one RAM range of the Service VM's e820. */
 bool service_vm_ram_ok(uint64_t gpa, uint64_t size);
 
+/**
+ * True when [pa, pa+size) touches neither RAM of the Service VM's e820 nor
+ * the hypervisor: what a device's MMIO range mapped into a User VM must be.
+ */
+bool service_vm_mmio_ok(uint64_t pa, uint64_t size);
+
 /** The Service VM, or NULL before it exists. */
 struct vm *service_vm(void);
 

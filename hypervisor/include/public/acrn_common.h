@@ -28,6 +28,7 @@
  * | HC_NOTIFY_REQUEST_FINISH  | vmid                   | vcpu id                    |
  * | HC_VM_SET_MEMORY_REGIONS  | &acrn_hc_memory_region_batch | -                    |
  * | HC_SET/RESET_PTDEV_INTR_INFO | vmid                | &acrn_hc_ptdev_irq         |
+ * | HC_VM_PCI_MSIX_REMAP      | vmid                   | &acrn_hc_msix_remap (in/out) |
  * | HC_ASSIGN/DEASSIGN_PCIDEV | vmid                   | &acrn_hc_pcidev            |
  * | HC_GET_HV_LOG             | &acrn_hc_hv_log        | -                          |
  * | HC_PM_GET_CPU_STATE       | command (ACRN_HC_PMCMD_*) | address of the result   |
@@ -314,6 +315,41 @@ struct acrn_hc_ptdev_irq {
 	} intx;
 };
 
+/**
+ * HC_VM_PCI_MSIX_REMAP: one MSI message or MSI-X table entry of a passed-
+ * through function (the layout of ACRN's struct acrn_vm_pci_msix_remap).
+ *
+ * In: virt_bdf/phys_bdf (a function assigned to the VM), msix (0 MSI,
+ * 1 MSI-X), msix_entry_index (MSI: 0; MSI-X: < ACRN_HC_MSIX_MAX_ENTRIES),
+ * msi_ctl (ACRN_HC_MSIX_REMAP_ENABLE set: create or update the mapping;
+ * clear: drop it), msi_addr/msi_data (the guest's message: 0xFEExxxxx,
+ * fixed or lowest-priority, vector 16..255), vector_ctl (bit 0: the guest
+ * masked the entry; no injection while set).
+ * Out (written back on success when enabling): msi_addr/msi_data, the
+ * physical message the Service VM must program into the device (entry
+ * masked until then).  Errors: -EINVAL (not a User VM; bad index, message
+ * or flags), -ENODEV (function not this VM's at that virtual BDF),
+ * -EBUSY (the guest's target vCPU runs on a pCPU shared with the Service
+ * VM, which owns that pCPU's LAPIC), -ENOSPC (no host vector left),
+ * -ENOENT (dropping a mapping that does not exist), -EFAULT.
+ */
+struct acrn_hc_msix_remap {
+	uint16_t virt_bdf;
+	uint16_t phys_bdf;
+	uint16_t msi_ctl;
+	uint16_t reserved;
+	uint64_t msi_addr;
+	uint32_t msi_data;
+	int32_t msix;
+	int32_t msix_entry_index;
+	uint32_t vector_ctl;
+};
+
+#define ACRN_HC_MSIX_REMAP_ENABLE	(1U << 0)
+#define ACRN_HC_MSIX_VECTOR_MASKED	(1U << 0)
+/** Entries of the largest MSI-X table (PCI 3.0 §6.8.2.3: Table Size is 11 bits). */
+#define ACRN_HC_MSIX_MAX_ENTRIES	2048U
+
 #define ACRN_HC_PTDEV_QUIRK_ASSIGN	(1U << 0)
 #define ACRN_HC_PCI_NUM_BARS		6U
 
@@ -432,6 +468,9 @@ _Static_assert(sizeof(struct acrn_hc_msi_entry) == 16, "msi_entry");
 _Static_assert(sizeof(struct acrn_hc_irqline_ops) == 8, "irqline_ops");
 _Static_assert(sizeof(struct acrn_hc_ptdev_irq) == 20, "ptdev_irq");
 _Static_assert(sizeof(struct acrn_hc_pcidev) == 36, "pcidev");
+_Static_assert(sizeof(struct acrn_hc_msix_remap) == 32, "msix_remap");
+_Static_assert(ACRN_HC_OFFSETOF(struct acrn_hc_msix_remap, msi_addr) == 8, "msix_remap.addr");
+_Static_assert(ACRN_HC_OFFSETOF(struct acrn_hc_msix_remap, vector_ctl) == 28, "msix_remap.vctl");
 _Static_assert(ACRN_HC_OFFSETOF(struct acrn_hc_pcidev, bar) == 12, "pcidev.bar");
 _Static_assert(sizeof(struct acrn_hc_acpi_generic_address) == 12, "gas");
 _Static_assert(sizeof(struct acrn_hc_cstate_data) == 32, "cstate_data");

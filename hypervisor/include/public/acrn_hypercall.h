@@ -45,6 +45,7 @@
 /* Guest memory */
 #define HC_VM_SET_MEMORY_REGIONS	_HC_ID(0x42)
 /* Passthrough */
+#define HC_VM_PCI_MSIX_REMAP		_HC_ID(0x52)	/* ACRN's number, in its 0x50 block */
 #define HC_SET_PTDEV_INTR_INFO		_HC_ID(0x53)
 #define HC_RESET_PTDEV_INTR_INFO	_HC_ID(0x54)
 #define HC_ASSIGN_PCIDEV		_HC_ID(0x55)

@@ -2,7 +2,7 @@
 # Passthrough hypercalls and INTx forwarding (common/ptdev.c) interleaved with
 # User VM creation and destruction, on the host fakes of tests/unit/user_vm.
 SRCS := tests/fuzz/ptdev_hc/fuzz_ptdev_hc.c tests/unit/user_vm/fake_hv.c \
-	hypervisor/common/user_vm.c hypervisor/common/sched_policy.c hypervisor/common/ptdev.c hypervisor/common/vm.c \
+	hypervisor/common/user_vm.c hypervisor/common/sched_policy.c hypervisor/common/ptdev.c hypervisor/dm/vlapic.c hypervisor/common/vm.c \
 	hypervisor/arch/x86/vtd.c hypervisor/arch/x86/dmar.c \
 	hypervisor/lib/pgtable.c hypervisor/lib/sprintf.c
 CFLAGS_EXTRA := -include $(TOP)/tests/unit/user_vm/vmx_shim.h -I$(TOP)/tests/unit/user_vm

@@ -9,7 +9,12 @@
  *    checked for every BDF the input named;
  *  - a virtual line is raised only for a pin mapped to that VM, never twice
  *    without an EOI in between, and lowered at EOI;
- *  - after every VM is destroyed nothing is owned and no pin is forwarded.
+ *  - MSI/MSI-X remapping (HC_VM_PCI_MSIX_REMAP) succeeds only for the
+ *    owner, answers a compatibility-format message with a host vector of
+ *    the MSI range, and a host vector injects only into a live User VM a
+ *    message in the interrupt window;
+ *  - after every VM is destroyed nothing is owned, no pin is forwarded and
+ *    no host vector is remapped.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +36,7 @@
 #define OFF_PARAM	0x0000UL
 #define OFF_DEV		0x0800UL
 #define OFF_IRQ		0x0C00UL
+#define OFF_MSI		0x0E00UL
 
 /* BDFs from a small set most of the time, so collisions happen. */
 static uint16_t take_bdf(struct input *in)
@@ -87,6 +93,34 @@ static void check_owners(void)
 	}
 }
 
+static void msix_remap_step(struct input *in, uint64_t vmid, uint64_t gpa)
+{
+	struct acrn_hc_msix_remap *m = fake_sos_ptr(OFF_MSI);
+	uint8_t f = take8(in);
+	int64_t r;
+
+	memset(m, 0, sizeof(*m));
+	m->phys_bdf = take_bdf(in);
+	m->virt_bdf = take_bdf(in);
+	m->msix = (f & 0x80) ? (int32_t)take8(in) : (int32_t)(f & 1);
+	m->msix_entry_index = (f & 0x40) ? (int32_t)take64(in) : (int32_t)(take8(in) % 8);
+	m->msi_ctl = (f & 0x20) ? (uint16_t)take64(in) : (uint16_t)((f >> 1) & 1);
+	m->vector_ctl = (f & 0x10) ? (uint32_t)take64(in) : (uint32_t)((f >> 2) & 1);
+	m->msi_addr = (f & 0x08) ? take64(in) : 0xFEE00000ULL | (uint64_t)(take8(in) % 4) << 12;
+	m->msi_data = (f & 0x08) ? (uint32_t)take64(in) : take8(in);
+	touch(m->phys_bdf);
+	r = hc_vm_pci_msix_remap(fake.caller, vmid, gpa ? gpa : fake_sos_gpa(OFF_MSI));
+	check("msix_remap", r);
+	if (r != 0 || gpa != 0)
+		return;
+	if (owner[m->phys_bdf] != vmid)
+		abort();		/* remapped a message of a device not its own */
+	if ((m->msi_ctl & ACRN_HC_MSIX_REMAP_ENABLE) != 0 &&
+	    ((m->msi_addr & ~0xFF000ULL) != 0xFEE00000ULL || m->msi_data < PTDEV_MSI_VECTOR_BASE ||
+	     m->msi_data >= PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS))
+		abort();		/* not a compatibility-format message to a host vector */
+}
+
 static void step(struct input *in)
 {
 	uint8_t op = take8(in);
@@ -98,7 +132,7 @@ static void step(struct input *in)
 
 	vmid = vmid >= 0xF0 ? take64(in) : vmid % (MAX_VMS + 1);
 	gpa = (op & 0x80) ? take64(in) : 0;
-	switch (op % 8) {
+	switch (op % 10) {
 	case 0: {
 		struct acrn_hc_vm_creation *cv = fake_sos_ptr(OFF_PARAM);
 
@@ -127,7 +161,7 @@ static void step(struct input *in)
 		d->intr_pin = take8(in) % 6;
 		d->intr_line = take8(in);
 		touch(d->phys_bdf);
-		if (op % 8 == 2) {
+		if (op % 10 == 2) {
 			r = hc_assign_pcidev(fake.caller, vmid, gpa ? gpa : fake_sos_gpa(OFF_DEV));
 			check("assign", r);
 			if (r == 0) {
@@ -154,10 +188,10 @@ static void step(struct input *in)
 		q->intx.phys_pin = take_pin(in);
 		q->intx.virt_pin = take_pin(in);
 		q->intx.is_pic_pin = (op & 0x20) ? take8(in) % 3 : 0;
-		r = (op % 8 == 4 ? hc_set_ptdev_intr_info : hc_reset_ptdev_intr_info)
+		r = (op % 10 == 4 ? hc_set_ptdev_intr_info : hc_reset_ptdev_intr_info)
 			(fake.caller, vmid, gpa ? gpa : fake_sos_gpa(OFF_IRQ));
 		check("intr", r);
-		if (r == 0 && op % 8 == 4 && owner[q->phys_bdf] != vmid)
+		if (r == 0 && op % 10 == 4 && owner[q->phys_bdf] != vmid)
 			abort();		/* forwarded a pin of a device not its own */
 		break;
 	case 6: {
@@ -187,6 +221,21 @@ static void step(struct input *in)
 		    (fake_virq.irqline_op != ACRN_HC_IRQLINE_SET_HIGH ||
 		     fake_virq.irqline_vm == NULL || !fake_virq.irqline_vm->user_vm))
 			abort();
+		break;
+	}
+	case 8:
+		msix_remap_step(in, vmid, gpa);
+		break;
+	case 9: {
+		uint32_t pcpu = take8(in) % (FAKE_PCPUS + 1);
+		uint32_t vector = PTDEV_MSI_VECTOR_BASE - 2U + take8(in) % (PTDEV_MSI_VECTORS + 4U);
+		unsigned before = fake_virq.msi_calls;
+
+		(void)ptdev_msi_phys_irq(pcpu, vector);
+		if (fake_virq.msi_calls != before &&
+		    (fake_virq.msi_vm == NULL || !fake_virq.msi_vm->user_vm ||
+		     (fake_virq.msi_addr >> 20) != 0xFEEU || (fake_virq.msi_data >> 16) != 0))
+			abort();		/* injected into a non-User VM, or junk */
 		break;
 	}
 	default: {
@@ -234,6 +283,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t pin = 0; pin < 64; pin++)
 		if (ptdev_intx_phys_irq(pin))
 			abort();		/* still forwarded after every VM is gone */
+	for (uint32_t pcpu = 0; pcpu < FAKE_PCPUS; pcpu++)
+		for (uint32_t v = 0; v < PTDEV_MSI_VECTORS; v++)
+			if (ptdev_msi_phys_irq(pcpu, PTDEV_MSI_VECTOR_BASE + v))
+				abort();	/* a host vector still remapped */
 	fake_hv_fini();
 	return 0;
 }

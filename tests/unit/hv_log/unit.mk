@@ -5,7 +5,7 @@
 # (whose weak printk/panic give way to the real ones of log.c).
 SRCS := tests/unit/hv_log/test_hv_log.c tests/unit/user_vm/fake_hv.c \
 	hypervisor/lib/logring.c hypervisor/common/log.c hypervisor/common/log_hc.c \
-	hypervisor/common/hypercall.c hypervisor/common/user_vm.c hypervisor/common/sched_policy.c hypervisor/common/ptdev.c hypervisor/common/vm.c \
+	hypervisor/common/hypercall.c hypervisor/common/user_vm.c hypervisor/common/sched_policy.c hypervisor/common/ptdev.c hypervisor/dm/vlapic.c hypervisor/common/vm.c \
 	hypervisor/arch/x86/vtd.c hypervisor/arch/x86/dmar.c \
 	hypervisor/lib/pgtable.c hypervisor/lib/sprintf.c
 CFLAGS_EXTRA := -include $(TOP)/tests/unit/user_vm/vmx_shim.h

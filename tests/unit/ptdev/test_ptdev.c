@@ -21,14 +21,19 @@
 #include <common/user_vm.h>
 #include <common/vm.h>
 #include <common/sched.h>
+#include <arch/x86/per_cpu.h>
 #include <public/acrn_common.h>
 #include <public/acrn_hypercall.h>
 #include <lib/errno.h>
+#include <lib/pgtable.h>
 #include <lib/util.h>
 
 #define OFF_PARAM	0x0000UL
 #define OFF_DEV		0x0800UL
 #define OFF_IRQ		0x0C00UL
+#define OFF_MSI		0x0E00UL
+#define OFF_BATCH	0x1000UL
+#define OFF_REGION	0x1100UL
 
 #define BDF(b, d, f)	((uint16_t)(((b) << 8) | ((d) << 3) | (f)))
 #define PHYS		BDF(0, 4, 0)	/* the NE2000 of the Bochs scenario */
@@ -106,6 +111,41 @@ static int64_t reset_intx(uint64_t vmid, uint16_t phys, uint16_t virt, uint32_t 
 {
 	irq(phys, virt, ppin, vpin);
 	return hc_reset_ptdev_intr_info(fake.caller, vmid, fake_sos_gpa(OFF_IRQ));
+}
+
+
+static struct acrn_hc_msix_remap *msi(uint16_t phys, uint16_t virt, int32_t msix, int32_t index,
+				      uint64_t addr, uint32_t data)
+{
+	struct acrn_hc_msix_remap *r = fake_sos_ptr(OFF_MSI);
+
+	memset(r, 0, sizeof(*r));
+	r->phys_bdf = phys;
+	r->virt_bdf = virt;
+	r->msix = msix;
+	r->msix_entry_index = index;
+	r->msi_addr = addr;
+	r->msi_data = data;
+	r->msi_ctl = ACRN_HC_MSIX_REMAP_ENABLE;
+	return r;
+}
+
+static int64_t remap(uint64_t vmid)
+{
+	return hc_vm_pci_msix_remap(fake.caller, vmid, fake_sos_gpa(OFF_MSI));
+}
+
+/* Enable MSI-X entry @index with guest message @addr/@data. */
+static int64_t remap_entry(uint64_t vmid, int32_t index, uint64_t addr, uint32_t data)
+{
+	msi(PHYS, VIRT, 1, index, addr, data);
+	return remap(vmid);
+}
+
+static int64_t unmap_entry(uint64_t vmid, int32_t index)
+{
+	msi(PHYS, VIRT, 1, index, 0, 0)->msi_ctl = 0;
+	return remap(vmid);
 }
 
 /* ------------------------------------------------------------------ */
@@ -385,6 +425,236 @@ static void test_deassign_drops_its_intx_mapping(void **state)
 	assert_int_equal(ptdev_intx_eoi(vm_get(id), 5), -1);
 }
 
+
+/* ---- MSI / MSI-X remapping ---- */
+
+static void test_msix_remap_layout_is_acrns(void **state)
+{
+	assert_int_equal(sizeof(struct acrn_hc_msix_remap), 32);
+	assert_int_equal(offsetof(struct acrn_hc_msix_remap, msi_addr), 8);
+	assert_int_equal(offsetof(struct acrn_hc_msix_remap, msix_entry_index), 24);
+}
+
+static void test_msix_remap_refuses_hostile_values(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	struct acrn_hc_msix_remap *r;
+
+	/* Not this VM's function (not assigned, then another virtual BDF). */
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x41), -ENODEV);
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	msi(PHYS, BDF(0, 6, 0), 1, 0, 0xFEE00000, 0x41);
+	assert_int_equal(remap(id), -ENODEV);
+	/* Not a User VM, parameter outside Service VM RAM. */
+	assert_int_equal(remap_entry(0, 0, 0xFEE00000, 0x41), -EINVAL);
+	assert_int_equal(hc_vm_pci_msix_remap(fake.caller, id, 0xFFFFFFFFF000ULL), -EFAULT);
+	/* Entry index past any MSI-X table, negative; MSI has one message. */
+	assert_int_equal(remap_entry(id, (int32_t)ACRN_HC_MSIX_MAX_ENTRIES, 0xFEE00000, 0x41), -EINVAL);
+	assert_int_equal(remap_entry(id, -1, 0xFEE00000, 0x41), -EINVAL);
+	msi(PHYS, VIRT, 0, 1, 0xFEE00000, 0x41);
+	assert_int_equal(remap(id), -EINVAL);
+	msi(PHYS, VIRT, 2, 0, 0xFEE00000, 0x41);
+	assert_int_equal(remap(id), -EINVAL);
+	/* Messages: not the interrupt window, vector < 16, NMI/INIT/ExtINT
+	 * delivery, reserved data bits, reserved delivery mode. */
+	assert_int_equal(remap_entry(id, 0, 0, 0x41), -EINVAL);
+	assert_int_equal(remap_entry(id, 0, 0xFED00000, 0x41), -EINVAL);
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x0F), -EINVAL);
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x441), -EINVAL);
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x541), -EINVAL);
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x741), -EINVAL);
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x10041), -EINVAL);
+	/* Unknown flag bits. */
+	r = msi(PHYS, VIRT, 1, 0, 0xFEE00000, 0x41);
+	r->msi_ctl |= 2;
+	assert_int_equal(remap(id), -EINVAL);
+	r = msi(PHYS, VIRT, 1, 0, 0xFEE00000, 0x41);
+	r->vector_ctl = 2;
+	assert_int_equal(remap(id), -EINVAL);
+	r = msi(PHYS, VIRT, 1, 0, 0xFEE00000, 0x41);
+	r->reserved = 1;
+	assert_int_equal(remap(id), -EINVAL);
+	/* A refused call leaves the parameter as it was. */
+	assert_int_equal(r->msi_addr, 0xFEE00000);
+	/* Dropping what does not exist. */
+	assert_int_equal(unmap_entry(id, 5), -ENOENT);
+	assert_int_equal(ptdev_msi_count(vm), 0);
+}
+
+static void test_msix_remap_gives_host_vector_and_injects_guest_message(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	struct acrn_hc_msix_remap *r;
+	uint32_t pcpu = vm->vcpus[0]->pcpu, v3, v4;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x4031), 0);
+	r = fake_sos_ptr(OFF_MSI);
+	/* Physical message: compatibility format to the vCPU's pCPU. */
+	assert_int_equal(r->msi_addr, 0xFEE00000ULL | ((uint64_t)per_cpu_data[pcpu].apic_id << 12));
+	v3 = r->msi_data;
+	assert_in_range(v3, PTDEV_MSI_VECTOR_BASE, PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1);
+	assert_int_equal(remap_entry(id, 4, 0xFEE00000, 0x52), 0);
+	v4 = ((struct acrn_hc_msix_remap *)fake_sos_ptr(OFF_MSI))->msi_data;
+	assert_int_not_equal(v3, v4);
+	assert_int_equal(ptdev_msi_count(vm), 2);
+
+	/* The host vector arrives: the guest's own message is injected. */
+	assert_true(ptdev_msi_phys_irq(pcpu, v3));
+	assert_int_equal(fake_virq.msi_calls, 1);
+	assert_ptr_equal(fake_virq.msi_vm, vm);
+	assert_int_equal(fake_virq.msi_addr, 0xFEE00000);
+	assert_int_equal(fake_virq.msi_data, 0x4031);
+	assert_true(ptdev_msi_phys_irq(pcpu, v4));
+	assert_int_equal(fake_virq.msi_data, 0x52);
+	/* Another pCPU or a vector outside the range is not ours. */
+	assert_false(ptdev_msi_phys_irq(pcpu + 1, v3));
+	assert_false(ptdev_msi_phys_irq(pcpu, 0x30));
+	assert_int_equal(fake_virq.msi_calls, 2);
+
+	/* The guest changes the entry: same host vector, new guest message. */
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x77), 0);
+	assert_int_equal(((struct acrn_hc_msix_remap *)fake_sos_ptr(OFF_MSI))->msi_data, v3);
+	assert_true(ptdev_msi_phys_irq(pcpu, v3));
+	assert_int_equal(fake_virq.msi_data, 0x77);
+
+	/* Masked by the guest: the vector is still the entry's, nothing injected. */
+	r = msi(PHYS, VIRT, 1, 3, 0xFEE00000, 0x77);
+	r->vector_ctl = ACRN_HC_MSIX_VECTOR_MASKED;
+	assert_int_equal(remap(id), 0);
+	assert_true(ptdev_msi_phys_irq(pcpu, v3));
+	assert_int_equal(fake_virq.msi_calls, 3);
+
+	/* Dropped: the vector is free and no longer forwarded. */
+	assert_int_equal(unmap_entry(id, 3), 0);
+	assert_false(ptdev_msi_phys_irq(pcpu, v3));
+	assert_int_equal(ptdev_msi_count(vm), 1);
+}
+
+static void test_msi_and_msix_entries_are_distinct(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	msi(PHYS, VIRT, 0, 0, 0xFEE00000, 0x45);
+	assert_int_equal(remap(id), 0);
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x46), 0);
+	assert_int_equal(ptdev_msi_count(vm), 2);
+	assert_int_equal(unmap_entry(id, 0), 0);
+	assert_int_equal(ptdev_msi_count(vm), 1);
+}
+
+static void test_msi_host_vectors_run_out_with_enospc(void **state)
+{
+	uint16_t id = make_vm();
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	for (int32_t i = 0; i < (int32_t)PTDEV_MSI_VECTORS; i++)
+		assert_int_equal(remap_entry(id, i, 0xFEE00000, 0x41), 0);
+	assert_int_equal(remap_entry(id, PTDEV_MSI_VECTORS, 0xFEE00000, 0x41), -ENOSPC);
+	assert_int_equal(unmap_entry(id, 7), 0);
+	assert_int_equal(remap_entry(id, PTDEV_MSI_VECTORS, 0xFEE00000, 0x41), 0);
+}
+
+static void test_deassign_and_destroy_drop_msi_mappings(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	uint32_t pcpu = vm->vcpus[0]->pcpu, vec;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 1, 0xFEE00000, 0x41), 0);
+	vec = ((struct acrn_hc_msix_remap *)fake_sos_ptr(OFF_MSI))->msi_data;
+	assert_int_equal(deassign(id, PHYS, VIRT), 0);
+	assert_int_equal(ptdev_msi_count(vm), 0);
+	assert_false(ptdev_msi_phys_irq(pcpu, vec));
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 1, 0xFEE00000, 0x41), 0);
+	ptdev_release_vm(vm);	/* what HC_DESTROY_VM does first */
+	assert_int_equal(ptdev_msi_count(vm), 0);
+	assert_false(ptdev_msi_phys_irq(pcpu, vec));
+}
+
+/* The guest's target vCPU shares its pCPU with the Service VM, which owns that LAPIC. */
+static void test_msi_on_a_shared_pcpu_is_ebusy(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	fake_sched_set_shared(vm->vcpus[0]->pcpu);
+	assert_int_equal(remap_entry(id, 0, 0xFEE00000, 0x41), -EBUSY);
+	assert_int_equal(ptdev_msi_count(vm), 0);
+}
+
+/* ---- MMIO BARs for the EPT ---- */
+
+static void test_mmio_ok_only_inside_an_owned_memory_bar(void **state)
+{
+	uint16_t id = make_vm(), other = make_vm();
+	struct acrn_hc_pcidev *p = dev(PHYS, VIRT);
+
+	p->bar[0] = 0xC001;			/* I/O */
+	p->bar[1] = 0xFEB00000;			/* 32-bit memory: at most 1 MiB */
+	p->bar[2] = 0x80000004;			/* 64-bit memory at 0x4_8000_0000 */
+	p->bar[3] = 0x4;
+	assert_int_equal(hc_assign_pcidev(fake.caller, id, fake_sos_gpa(OFF_DEV)), 0);
+	assert_true(ptdev_mmio_ok(vm_get(id), 0xFEB00000, 0x1000));
+	assert_true(ptdev_mmio_ok(vm_get(id), 0xFEBFF000, 0x1000));
+	assert_true(ptdev_mmio_ok(vm_get(id), 0x480000000ULL, 0x80000000ULL));
+	assert_false(ptdev_mmio_ok(vm_get(id), 0xFEBFF000, 0x2000));	/* past the BAR */
+	assert_false(ptdev_mmio_ok(vm_get(id), 0xFEAFF000, 0x1000));	/* before it */
+	assert_false(ptdev_mmio_ok(vm_get(id), 0xC000, 0x1000));		/* the I/O BAR */
+	assert_false(ptdev_mmio_ok(vm_get(id), 0xFEB00000, 0));
+	assert_false(ptdev_mmio_ok(vm_get(other), 0xFEB00000, 0x1000));	/* not its device */
+	assert_int_equal(deassign(id, PHYS, VIRT), 0);
+	assert_false(ptdev_mmio_ok(vm_get(id), 0xFEB00000, 0x1000));
+}
+
+/* One HC_VM_SET_MEMORY_REGIONS ADD of [gpa, gpa+size) -> host @hpa with @attr. */
+static int64_t map_region(uint16_t vmid, uint64_t gpa, uint64_t hpa, uint64_t size, uint32_t attr)
+{
+	struct acrn_hc_memory_region_batch *b = fake_sos_ptr(OFF_BATCH);
+	struct acrn_hc_memory_region_op *r = fake_sos_ptr(OFF_REGION);
+
+	memset(b, 0, sizeof(*b));
+	memset(r, 0, sizeof(*r));
+	r->type = ACRN_HC_MEM_REGION_ADD;
+	r->attr = attr;
+	r->user_vm_pa = gpa;
+	r->service_vm_pa = hpa;
+	r->size = size;
+	b->vmid = vmid;
+	b->regions_num = 1;
+	b->regions_gpa = fake_sos_gpa(OFF_REGION);
+	return hc_set_memory_regions(fake.caller, fake_sos_gpa(OFF_BATCH));
+}
+
+/* The set-memory-region hypercall takes a passed-through BAR, uncached, and nothing else. */
+static void test_set_memory_regions_maps_an_owned_bar_uncached_only(void **state)
+{
+	const uint32_t rw = ACRN_HC_MEM_ACCESS_READ | ACRN_HC_MEM_ACCESS_WRITE;
+	uint16_t id = make_vm(), other = make_vm();
+	struct acrn_hc_pcidev *p = dev(PHYS, VIRT);
+	uint64_t hpa = 0;
+
+	p->bar[1] = 0xFEB00000;
+	assert_int_equal(hc_assign_pcidev(fake.caller, id, fake_sos_gpa(OFF_DEV)), 0);
+	assert_int_equal(map_region(id, 0xC0000000, 0xFEB00000, 0x2000, rw | ACRN_HC_MEM_TYPE_WB),
+			 -EFAULT);
+	assert_int_equal(map_region(id, 0xC0000000, 0xFEC00000, 0x1000, rw | ACRN_HC_MEM_TYPE_UC),
+			 -EFAULT);
+	assert_int_equal(map_region(other, 0xC0000000, 0xFEB00000, 0x1000, rw | ACRN_HC_MEM_TYPE_UC),
+			 -EFAULT);
+	assert_int_equal(map_region(id, 0xC0000000, 0xFEB00000, 0x2000, rw | ACRN_HC_MEM_TYPE_UC), 0);
+	assert_int_equal(pgtable_query(&vm_get(id)->ept, 0xC0001000, &hpa, NULL, NULL), 0);
+	assert_int_equal(hpa, 0xFEB01000);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -405,6 +675,15 @@ int main(void)
 		T(test_intx_level_flow_raises_until_eoi),
 		T(test_deassign_drops_its_intx_mapping),
 		T(test_intx_fired_hypercall_forwards_only_mapped_pins),
+		T(test_msix_remap_layout_is_acrns),
+		T(test_msix_remap_refuses_hostile_values),
+		T(test_msix_remap_gives_host_vector_and_injects_guest_message),
+		T(test_msi_and_msix_entries_are_distinct),
+		T(test_msi_host_vectors_run_out_with_enospc),
+		T(test_deassign_and_destroy_drop_msi_mappings),
+		T(test_msi_on_a_shared_pcpu_is_ebusy),
+		T(test_mmio_ok_only_inside_an_owned_memory_bar),
+		T(test_set_memory_regions_maps_an_owned_bar_uncached_only),
 	};
 
 	return cmocka_run_group_tests_name("ptdev", tests, NULL, NULL);

@@ -573,6 +573,12 @@ uint64_t sched_idle_poll_tsc(uint32_t pcpu)
 	return 0;
 }
 
+void fake_sched_set_shared(uint32_t pcpu)
+{
+	if (pcpu < MAX_PCPUS)
+		dedicated[pcpu] = false;
+}
+
 void fake_sched_forget(const struct vcpu *v)
 {
 	for (uint32_t p = 0; p < MAX_PCPUS; p++)
@@ -734,6 +740,16 @@ bool service_vm_ram_ok(uint64_t gpa, uint64_t size)
 	if (size == 0 || end < gpa)
 		return false;
 	return gpa >= base && end <= base + FAKE_SOS_RAM_SIZE;
+}
+
+/* Anything outside the fake Service VM RAM counts as device memory. */
+bool service_vm_mmio_ok(uint64_t pa, uint64_t size)
+{
+	uint64_t base = (uint64_t)(uintptr_t)sos_ram_buf;
+
+	if (size == 0 || pa + size < pa)
+		return false;
+	return pa + size <= base || pa >= base + FAKE_SOS_RAM_SIZE;
 }
 
 uint64_t fake_sos_gpa(size_t off)

@@ -219,6 +219,8 @@ extern struct fake_virq fake_virq;
  */
 #define FAKE_IOAPIC_PINS	24U
 extern uint32_t fake_ioapic_masked;
+/** Make @p pcpu shared with the Service VM again (sched_is_dedicated() false). */
+void fake_sched_set_shared(uint32_t pcpu);
 /** Calls of ioapic_set_gsi_masked() since fake_hv_init(). */
 extern unsigned fake_ioapic_calls;
 

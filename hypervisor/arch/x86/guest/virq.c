@@ -21,6 +21,7 @@
 #include <arch/x86/cpu.h>
 #include <arch/x86/msr.h>
 #include <arch/x86/timer.h>
+#include <arch/x86/lapic.h>
 #include <common/vm.h>
 #include <common/page_alloc.h>
 #include <common/log.h>
@@ -804,6 +805,18 @@ int virq_handle_intr_window(struct vcpu *v)
  * the non-maskable events end it.  Polling is enough while each vCPU has
  * its own pCPU; the scheduler will replace this loop with a switch.
  */
+/* Any host vector of the remapped-MSI range requested in this LAPIC's IRR (SDM §11.8.4). */
+static bool msi_waiting(void)
+{
+	uint32_t first = PTDEV_MSI_VECTOR_BASE, last = PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1U;
+
+	_Static_assert(PTDEV_MSI_VECTOR_BASE / 32U ==
+		       (PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1U) / 32U,
+		       "the MSI vectors share one IRR register");
+	return (lapic_read(0x200U + 0x10U * (first / 32U)) >> (first % 32U) &
+		((1ULL << (last - first + 1U)) - 1U)) != 0;
+}
+
 int virq_wait(struct vcpu *v)
 {
 	struct virq_lapic *l = vcpu_lapic(v);
@@ -821,7 +834,10 @@ int virq_wait(struct vcpu *v)
 		fire_timer(l);
 		wake = l->nmi_pending || (if_set && maskable_pending(l));
 		virq_unlock(l->q);
-		if (wake)
+		/* A remapped MSI for this pCPU waits in the LAPIC's IRR (VMX root
+		 * runs with interrupts off): enter so that it exits and is
+		 * injected (ptdev_msi_phys_irq). */
+		if (wake || msi_waiting())
 			break;
 		if (tick_tsc != 0 && rdtsc() - l->last_tick >= tick_tsc) {
 			l->last_tick = rdtsc();

@@ -9,6 +9,7 @@
 #include <common/vm.h>
 #include <common/log.h>
 #include <common/sched.h>
+#include <common/ptdev.h>
 #include <arch/x86/lapic.h>
 #include <arch/x86/irq_stats.h>
 #include <arch/x86/vmx/vmx.h>
@@ -167,10 +168,11 @@ static int handle_ept_violation(struct vcpu *v)
 
 /*
  * A physical interrupt while a vCPU without the LAPIC ran.  Acknowledged on
- * exit (SDM §25.7.1, exit interruption information valid): no device
- * interrupt belongs to the hypervisor, so it is only EOIed to keep the LAPIC
- * delivering.  Not acknowledged (a pCPU shared with the Service VM): it is
- * the Service VM's, which gets the pCPU back now.
+ * exit (SDM §25.7.1, exit interruption information valid): a remapped MSI
+ * of a passed-through device is injected into its VM (common/ptdev.c);
+ * anything else is only EOIed to keep the LAPIC delivering.  Not
+ * acknowledged (a pCPU shared with the Service VM): it is the Service VM's,
+ * which gets the pCPU back now.
  */
 static int handle_external_interrupt(struct vcpu *v)
 {
@@ -178,7 +180,8 @@ static int handle_external_interrupt(struct vcpu *v)
 
 	if (info & (1U << 31)) {
 		irq_note_exit((uint32_t)(info & 0xFFU));
-		lapic_write(0xB0, 0);	/* EOI */
+		lapic_write(0xB0, 0);	/* EOI: an MSI is edge-triggered */
+		(void)ptdev_msi_phys_irq(v->pcpu, (uint32_t)(info & 0xFFU));
 		return 0;
 	}
 	sched_wake_service_vcpu(v->pcpu);
