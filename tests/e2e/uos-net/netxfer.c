@@ -31,18 +31,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "../lib/rdtsc.h"
+
 #define CHUNK		(64 * 1024)
 #define MAX_BYTES	(256ULL << 20)
 #define FNV_OFF		0xcbf29ce484222325ULL
 #define FNV_PRIME	0x100000001b3ULL
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static uint64_t fnv_words(const uint8_t *p, size_t len)
 {
