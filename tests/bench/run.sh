@@ -95,6 +95,8 @@ bench_derived=(
   # virtio-blk: the User VM reading /dev/vda vs the Service VM reading the same image file
   "uos_blk_seq_ratio x uos_blk_seq_mibps@uos-blk-bench / sos_blk_seq_mibps@uos-blk-bench"
   "uos_blk_rand4k_ratio x uos_blk_rand4k_iops@uos-blk-bench / sos_blk_rand4k_iops@uos-blk-bench"
+  # virtio-net: User VM -> Service VM TCP throughput, vhost-net over acrn-dm's user-space back-end
+  "uvm_net_tx_ratio x uvm_net_tx_vhost@uos-net-bench / uvm_net_tx_user@uos-net-bench"
 )
 
 # Previous rows of scenarios not re-measured now stay; previous derived rows are dropped.

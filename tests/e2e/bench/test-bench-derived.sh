@@ -65,4 +65,9 @@ doc "$(row boot_to_init_native 5000000000 instructions native-linux)" \
 run
 check input_matched_by_scenario [ -z "$(value_of sos_boot_ratio)" ]
 
+# virtio-net: vhost over the user-space back-end, both from uos-net-bench.
+doc "$(row uvm_net_tx_user 1000 KiB/s uos-net-bench)" "$(row uvm_net_tx_vhost 1500 KiB/s uos-net-bench)"
+run
+check net_ratio_is_vhost_over_user [ "$(value_of uvm_net_tx_ratio)" = 1.50 ]
+
 [ "$fails" -eq 0 ]

@@ -12,22 +12,16 @@
 #include <string.h>
 #include <sys/io.h>
 
-static uint64_t tsc_read(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
+#include "rdtsc.h"
 
 int main(int argc, char **argv)
 {
 	if (argc == 1) {
-		printf("%llu\n", (unsigned long long)tsc_read());
+		printf("%llu\n", (unsigned long long)rdtsc());
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "bench") == 0) {
-		printf("BENCH %s %llu instructions\n", argv[2], (unsigned long long)tsc_read());
+		printf("BENCH %s %llu instructions\n", argv[2], (unsigned long long)rdtsc());
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "shutdown") == 0) {

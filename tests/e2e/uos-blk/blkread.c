@@ -27,17 +27,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/rdtsc.h"
+
 #define MIB		(1024ULL * 1024)
 #define RAND_BS		4096U
 #define RAND_SEED	0x2545F4914F6CDD1DULL
-
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static uint64_t word_at(uint64_t off)
 {
@@ -117,11 +111,11 @@ static int open_in(const char *path, int direct)
 static int timed_read(int fd, const char *path, uint64_t *buf, size_t len, uint64_t off,
 		      uint64_t *ticks)
 {
-	uint64_t t0 = tsc();
+	uint64_t t0 = rdtsc();
 	ssize_t r = pread(fd, buf, len, (off_t)off);
 	long bad;
 
-	*ticks += tsc() - t0;
+	*ticks += rdtsc() - t0;
 	if (r != (ssize_t)len) {
 		fprintf(stderr, "blkread: read %s at %llu: %s\n", path, (unsigned long long)off,
 			r < 0 ? strerror(errno) : "short read");
