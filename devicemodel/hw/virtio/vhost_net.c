@@ -154,23 +154,25 @@ void vhost_net_kick(struct vhost_net *v, unsigned int q)
 static int vh_set_mem(struct vhost_net *v)
 {
 	struct vmctx *ctx = v->vs->ctx;
-	struct {
+	/* struct vhost_memory ends in a flexible array: room for two regions after it. */
+	union {
 		struct vhost_memory hdr;
-		struct vhost_memory_region r[2];
+		uint8_t bytes[sizeof(struct vhost_memory) + 2 * sizeof(struct vhost_memory_region)];
 	} m;
+	struct vhost_memory_region *r = m.hdr.regions;
 	uint32_t n = 0;
 
 	memset(&m, 0, sizeof(m));
 	if (ctx->mem_base == NULL || ctx->lowmem == 0)
 		return -EFAULT;
-	m.r[n].guest_phys_addr = 0;
-	m.r[n].memory_size = ctx->lowmem;
-	m.r[n].userspace_addr = (uint64_t)(uintptr_t)ctx->mem_base;
+	r[n].guest_phys_addr = 0;
+	r[n].memory_size = ctx->lowmem;
+	r[n].userspace_addr = (uint64_t)(uintptr_t)ctx->mem_base;
 	n++;
 	if (ctx->highmem != 0) {
-		m.r[n].guest_phys_addr = DM_HIGHMEM_BASE;
-		m.r[n].memory_size = ctx->highmem;
-		m.r[n].userspace_addr = (uint64_t)(uintptr_t)(ctx->mem_base + DM_HIGHMEM_BASE);
+		r[n].guest_phys_addr = DM_HIGHMEM_BASE;
+		r[n].memory_size = ctx->highmem;
+		r[n].userspace_addr = (uint64_t)(uintptr_t)(ctx->mem_base + DM_HIGHMEM_BASE);
 		n++;
 	}
 	m.hdr.nregions = n;
