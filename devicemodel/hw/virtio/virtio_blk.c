@@ -140,7 +140,7 @@ struct virtio_blk {
 	/* Asynchronous notify / completion; kick_fd < 0 when the VMM lacks them. */
 	int kick_fd, call_fd;
 	bool async;			/* ioeventfd and irqfd registered now */
-	bool sync_logged;
+	bool mode_logged;		/* which notify path: one line per device */
 	struct acrn_ioeventfd io;
 	struct acrn_irqfd irq;
 	pthread_t kick_thread;
@@ -495,13 +495,17 @@ static void vblk_driver_ok(struct virtio_dev *vs)
 		}
 	}
 	if (why != NULL) {
-		if (!b->sync_logged)
+		if (!b->mode_logged)
 			pr_info("%u:%u: synchronous notify (%s%s%s)", vs->pdev->slot,
 				vs->pdev->func, why, rc != 0 ? ": " : "",
 				rc != 0 ? strerror(rc < 0 ? -rc : EIO) : "");
-		b->sync_logged = true;
+		b->mode_logged = true;
 		return;
 	}
+	if (!b->mode_logged)
+		pr_info("%u:%u: asynchronous notify (ioeventfd) and completion (irqfd)",
+			vs->pdev->slot, vs->pdev->func);
+	b->mode_logged = true;
 	b->async = true;
 }
 
