@@ -337,18 +337,28 @@ static void vblk_complete(struct virtio_blk *b, struct vblk_req *r, uint8_t stat
 	vq_relchain(&b->vs.q[0].vq, r->head, used);
 }
 
-/* Interrupt the driver if it wants one: through the irqfd when async (vs.mtx held). */
-static void vblk_interrupt(struct virtio_blk *b)
+/*
+ * Interrupt the driver if it wants one (vs.mtx held).  Synchronous: sent here.
+ * Async: @return true, and the caller signals call_fd (vblk_signal()) after
+ * dropping vs.mtx, so that the driver it wakes does not block on the lock.
+ */
+static bool vblk_interrupt(struct virtio_blk *b)
 {
 	struct virtqueue *vq = &b->vs.q[0].vq;
-	uint64_t one = 1;
 
 	if (!b->async) {
 		virtio_queue_interrupt(&b->vs, 0);
-		return;
+		return false;
 	}
-	if (vq->ready && vq_need_interrupt(vq) && write(b->call_fd, &one, sizeof(one)) < 0 &&
-	    errno != EAGAIN)
+	return vq->ready && vq_need_interrupt(vq);
+}
+
+/* The irqfd: the VHM sends the queue's MSI-X message. */
+static void vblk_signal(struct virtio_blk *b)
+{
+	uint64_t one = 1;
+
+	if (write(b->call_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		pr_warn("cannot signal the completion irqfd: %s", strerror(errno));
 }
 
@@ -377,10 +387,14 @@ static void *vblk_worker(void *arg)
 
 		pthread_mutex_lock(&b->vs.mtx);
 		vblk_complete(b, r, status, used);
-		vblk_interrupt(b);
 		r->next = b->free_list;
 		b->free_list = r;
 		b->in_flight--;
+		if (vblk_interrupt(b)) {
+			pthread_mutex_unlock(&b->vs.mtx);
+			vblk_signal(b);
+			pthread_mutex_lock(&b->vs.mtx);
+		}
 		pthread_cond_broadcast(&b->idle_cv);
 	}
 	pthread_mutex_unlock(&b->vs.mtx);
@@ -397,11 +411,11 @@ static void vblk_drain(struct virtio_blk *b)
 /*
  * §5.2.6: drain the avail ring (IOREQ thread or kick thread, vs.mtx held).
  * Cached reads complete here, one interrupt for the lot; the rest go to the
- * workers.
+ * workers.  @return true if call_fd is to be signalled (vblk_interrupt())
  */
-static void vblk_notify(struct virtio_dev *vs, unsigned int q)
+static bool vblk_drain_avail(struct virtio_blk *b, unsigned int q)
 {
-	struct virtio_blk *b = (struct virtio_blk *)vs;
+	struct virtio_dev *vs = &b->vs;
 	bool done = false;
 
 	while (b->free_list != NULL) {
@@ -434,8 +448,16 @@ static void vblk_notify(struct virtio_dev *vs, unsigned int q)
 		b->pending_tail = r;
 		pthread_cond_signal(&b->work_cv);
 	}
-	if (done)
-		vblk_interrupt(b);
+	return done && vblk_interrupt(b);
+}
+
+/* The IOREQ thread's notify (synchronous path, or a write the ioeventfd does not match). */
+static void vblk_notify(struct virtio_dev *vs, unsigned int q)
+{
+	struct virtio_blk *b = (struct virtio_blk *)vs;
+
+	if (vblk_drain_avail(b, q))
+		vblk_signal(b);
 }
 
 /* Stop the asynchronous path: the VHM forgets our eventfds (vs.mtx held). */
@@ -516,6 +538,8 @@ static void *vblk_kick_loop(void *arg)
 	uint64_t n;
 
 	for (;;) {
+		bool signal = false;
+
 		if (read(b->kick_fd, &n, sizeof(n)) < 0 && errno != EINTR && errno != EAGAIN) {
 			pr_warn("kick eventfd: %s", strerror(errno));
 			return NULL;
@@ -526,8 +550,10 @@ static void *vblk_kick_loop(void *arg)
 			return NULL;
 		}
 		if (b->async && b->vs.q[0].enabled && virtio_dev_running(&b->vs))
-			vblk_notify(&b->vs, 0);
+			signal = vblk_drain_avail(b, 0);
 		pthread_mutex_unlock(&b->vs.mtx);
+		if (signal)
+			vblk_signal(b);
 	}
 }
 
