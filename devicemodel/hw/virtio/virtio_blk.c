@@ -411,11 +411,14 @@ static void vblk_drain(struct virtio_blk *b)
 /*
  * §5.2.6: drain the avail ring (IOREQ thread or kick thread, vs.mtx held).
  * Cached reads complete here, one interrupt for the lot; the rest go to the
- * workers.  @return true if call_fd is to be signalled (vblk_interrupt())
+ * workers.  At most a queue's worth inline per call: a driver refilling the
+ * ring as fast as we drain it cannot keep this thread (and vs.mtx) forever.
+ * @return true if call_fd is to be signalled (vblk_interrupt())
  */
 static bool vblk_drain_avail(struct virtio_blk *b, unsigned int q)
 {
 	struct virtio_dev *vs = &b->vs;
+	unsigned int budget = VBLK_QSIZE;
 	bool done = false;
 
 	while (b->free_list != NULL) {
@@ -431,7 +434,8 @@ static bool vblk_drain_avail(struct virtio_blk *b, unsigned int q)
 			break;
 		}
 		r->head = r->c.head;
-		if (b->inl != VBLK_INLINE_OFF) {
+		if (b->inl != VBLK_INLINE_OFF && budget > 0) {
+			budget--;
 			status = vblk_execute(b, r, &used, true);
 			if (status != VBLK_DEFER) {
 				vblk_complete(b, r, status, used);	/* r stays free */
