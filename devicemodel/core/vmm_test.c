@@ -7,6 +7,7 @@
  * Not linked into acrn-dm.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,9 @@ static int vt_ioeventfd(struct vmctx *ctx, const struct acrn_ioeventfd *io)
 {
 	struct vmm_test_state *st = &vt_priv(ctx)->st;
 
+	if (st->eventfd_ret != 0 && !(io->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN))
+		return st->eventfd_ret;
+
 	for (size_t i = 0; i < st->nioeventfd; i++) {
 		if (!vt_ioeventfd_same(&st->ioeventfd[i], io))
 			continue;
@@ -330,6 +334,9 @@ static int vt_ioeventfd(struct vmctx *ctx, const struct acrn_ioeventfd *io)
 static int vt_irqfd(struct vmctx *ctx, const struct acrn_irqfd *irq)
 {
 	struct vmm_test_state *st = &vt_priv(ctx)->st;
+
+	if (st->eventfd_ret != 0 && !(irq->flags & ACRN_IRQFD_FLAG_DEASSIGN))
+		return st->eventfd_ret;
 
 	for (size_t i = 0; i < st->nirqfd; i++) {
 		if (st->irqfd[i].fd != irq->fd)
@@ -465,12 +472,52 @@ int vmm_test_wait(struct vmctx *ctx, uint32_t vcpu, int timeout_ms, struct acrn_
 	return rc;
 }
 
+/*
+ * The VHM's irqfd path: a signalled irqfd sends its MSI.  The fake has no
+ * kernel to do that when the eventfd is written, so the waiter does it: it
+ * polls the registered irqfds up to @p ms and records one MSI per signalled
+ * one (reading the eventfd resets it).  @return how many were signalled
+ */
+static unsigned int vt_irqfd_deliver(struct vmctx *ctx, int ms)
+{
+	struct vmm_test_state *st = vmm_test_get(ctx);
+	struct pollfd pfd[VMM_TEST_EVENTFDS];
+	size_t k = st->nirqfd;
+	unsigned int hits = 0;
+	uint64_t cnt;
+
+	if (k == 0)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		pfd[i] = (struct pollfd){ .fd = (int)st->irqfd[i].fd, .events = POLLIN };
+	if (poll(pfd, k, ms) <= 0)
+		return 0;
+	for (size_t i = 0; i < k; i++) {
+		if (!(pfd[i].revents & POLLIN) || read(pfd[i].fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+			continue;
+		vt_inject_msi(ctx, st->irqfd[i].msi.msi_addr, st->irqfd[i].msi.msi_data);
+		st->irqfd_msis++;
+		hits++;
+	}
+	return hits;
+}
+
 unsigned int vmm_test_wait_msi(struct vmctx *ctx, unsigned int seen, int timeout_ms)
 {
 	struct vmm_test_priv *p = vt_priv(ctx);
 	struct timespec ts = vt_deadline(timeout_ms);
 	unsigned int n;
+	int left = timeout_ms, slice = 0;
 
+	/* With irqfds registered: sleep in poll() on them, 1 ms slices for inject_msi(). */
+	while (p->st.nirqfd > 0) {
+		if (vt_irqfd_deliver(ctx, slice) == 0)
+			left -= slice;
+		n = __atomic_load_n(&p->st.msi_total, __ATOMIC_ACQUIRE);
+		if (n != seen || left <= 0)
+			return n;
+		slice = 1;
+	}
 	pthread_mutex_lock(&p->lock);
 	while (p->st.msi_total == seen &&
 	       pthread_cond_timedwait(&p->cond, &p->lock, &ts) != ETIMEDOUT)
@@ -506,6 +553,7 @@ int vmm_test_pio(struct vmctx *ctx, int dir, uint32_t port, int size, uint64_t *
 	struct acrn_io_request req;
 	int rc;
 
+	vt_irqfd_deliver(ctx, 0);	/* pending interrupts first, as before an instruction */
 	memset(&req, 0, sizeof(req));
 	req.type = ACRN_IOREQ_TYPE_PORTIO;
 	req.reqs.pio_request.direction = (uint32_t)dir;
@@ -525,6 +573,7 @@ int vmm_test_mmio(struct vmctx *ctx, int dir, uint64_t addr, int size, uint64_t 
 	struct acrn_io_request req;
 	int rc;
 
+	vt_irqfd_deliver(ctx, 0);	/* pending interrupts first, as before an instruction */
 	memset(&req, 0, sizeof(req));
 	req.type = ACRN_IOREQ_TYPE_MMIO;
 	req.reqs.mmio_request.direction = (uint32_t)dir;
@@ -545,6 +594,7 @@ int vmm_test_pcicfg(struct vmctx *ctx, int dir, uint32_t bus, uint32_t dev, uint
 	struct acrn_io_request req;
 	int rc;
 
+	vt_irqfd_deliver(ctx, 0);	/* pending interrupts first, as before an instruction */
 	memset(&req, 0, sizeof(req));
 	req.type = ACRN_IOREQ_TYPE_PCICFG;
 	req.reqs.pci_request.direction = (uint32_t)dir;

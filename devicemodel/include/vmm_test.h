@@ -64,6 +64,8 @@ struct vmm_test_state {
 	size_t nirqfd;
 	struct acrn_irqfd irqfd[VMM_TEST_EVENTFDS];
 	unsigned int ioeventfd_hits;
+	unsigned int irqfd_msis;		/**< MSIs sent for a signalled irqfd */
+	int eventfd_ret;			/**< knob: != 0 makes ioeventfd/irqfd assigns fail */
 };
 
 /** The fake back-end. */
@@ -104,7 +106,9 @@ int vmm_test_pcicfg(struct vmctx *ctx, int dir, uint32_t bus, uint32_t dev, uint
 
 /**
  * Wait up to @p timeout_ms for an MSI after the first @p seen ones (as a vCPU
- * halts until its interrupt arrives).  @return msi_total (== @p seen on timeout)
+ * halts until its interrupt arrives).  Registered irqfds that were signalled
+ * send their MSI here (the VHM would at once).
+ * @return msi_total (== @p seen on timeout)
  */
 unsigned int vmm_test_wait_msi(struct vmctx *ctx, unsigned int seen, int timeout_ms);
 

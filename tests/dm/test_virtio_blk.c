@@ -3,7 +3,10 @@
  * virtio-blk driven like a guest driver: configuration, read/write that really
  * reach the image file, FLUSH (fdatasync before the status byte), GET_ID,
  * DISCARD/WRITE_ZEROES, out-of-range and read-only errors, several requests in
- * flight, blkrescan, and framing errors ending in NEEDS_RESET.
+ * flight, blkrescan, and framing errors ending in NEEDS_RESET.  Cached reads
+ * served by the notify thread (preadv2 RWF_NOWAIT) and the workers behind
+ * them; asynchronous notify (ioeventfd) and completion (irqfd), and the
+ * synchronous fallback when the VMM refuses them.
  */
 #include "virtio_driver.h"
 
@@ -66,6 +69,11 @@ static int preadv_calls, pwritev_calls;
 static size_t io_cap;		/* 0: no cap; else at most io_cap bytes per call (short I/O) */
 static int io_delay_ms;		/* each preadv() first sleeps this long (a slow disk) */
 
+/* preadv2(RWF_NOWAIT), the notify thread's cached read: counted; a capped or slow disk has
+ * nothing cached (EAGAIN); nowait_errno != 0 makes it fail so. */
+static int preadv2_calls;
+static int nowait_errno;
+
 static ssize_t capped_rw(long nr, int fd, const struct iovec *iov, int n, off_t off)
 {
 	struct iovec cut[8];
@@ -91,6 +99,16 @@ ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
 	if (io_delay_ms > 0)
 		nanosleep(&ts, NULL);
 	return capped_rw(SYS_preadv, fd, iov, n, off);
+}
+
+ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags)
+{
+	preadv2_calls++;
+	if (nowait_errno != 0 || ((flags & RWF_NOWAIT) && (io_cap != 0 || io_delay_ms > 0))) {
+		errno = nowait_errno != 0 ? nowait_errno : EAGAIN;
+		return -1;
+	}
+	return syscall(SYS_preadv2, fd, iov, n, (long)off, 0L, (long)flags);
 }
 
 ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
@@ -460,6 +478,9 @@ static void test_virtio_blk_request_without_status_byte_needs_reset(void **state
 	open_rw(state, &d, false, F_V1);
 	vd_post(&d, 0, &b, 1);
 	vd_kick(&d, 0);
+	/* The kick thread sees it (asynchronous notify): the config interrupt follows. */
+	for (int i = 0; i < 5000 && !(vd_status(&d) & VIRTIO_S_NEEDS_RESET); i++)
+		usleep(1000);
 	assert_true(vd_status(&d) & VIRTIO_S_NEEDS_RESET);
 	assert_int_equal(vd_used_idx(&d, 0), 0);
 	/* Reset recovers the device. */
@@ -515,9 +536,9 @@ static void test_virtio_blk_scattered_read_is_one_preadv(void **state)
 	int calls;
 
 	open_rw(state, &d, false, F_V1);
-	calls = preadv_calls;
+	calls = preadv_calls + preadv2_calls;
 	assert_int_equal(blk_scattered_req(&d, T_IN, 40, true), S_OK);
-	assert_int_equal(preadv_calls, calls + 1);	/* not one call per segment */
+	assert_int_equal(preadv_calls + preadv2_calls, calls + 1);	/* not one per segment */
 	check_scattered(&d, 40, 0);
 	vd_set_status(&d, 0);
 }
@@ -581,6 +602,130 @@ static void test_virtio_blk_completion_msi_ends_wait(void **state)
 	vd_set_status(&d, 0);
 }
 
+/* Read @p sector into BUF_GPA and check it; @return the status. */
+static int read_check(struct vdrv *d, uint64_t sector)
+{
+	uint8_t buf[512];
+	int st = blk_req(d, T_IN, sector, BUF_GPA, 512, true, NULL);
+
+	assert_int_equal(vmm_test_gpa_read(d->ctx, BUF_GPA, buf, 512), 0);
+	for (int i = 0; i < 512; i++)
+		assert_int_equal(buf[i], pattern(sector * 512 + (uint64_t)i));
+	return st;
+}
+
+/* A read the page cache holds is done by the notify thread (one preadv2, no worker
+ * preadv); one that is not (EAGAIN) goes to a worker; without RWF_NOWAIT
+ * support (EOPNOTSUPP) every read goes to the workers until the file changes. */
+static void test_virtio_blk_cached_read_inline_else_worker(void **state)
+{
+	struct blk_fixture *fx = *state;
+	struct vdrv d;
+	int v1, v2;
+
+	open_rw(state, &d, false, F_V1);
+	v1 = preadv_calls;
+	v2 = preadv2_calls;
+	assert_int_equal(read_check(&d, 100), S_OK);
+	assert_int_equal(preadv2_calls, v2 + 1);
+	assert_int_equal(preadv_calls, v1);
+
+	nowait_errno = EAGAIN;
+	assert_int_equal(read_check(&d, 101), S_OK);
+	assert_int_equal(preadv2_calls, v2 + 2);
+	assert_int_equal(preadv_calls, v1 + 1);
+
+	nowait_errno = EOPNOTSUPP;
+	assert_int_equal(read_check(&d, 102), S_OK);
+	assert_int_equal(read_check(&d, 103), S_OK);
+	nowait_errno = 0;
+	assert_int_equal(preadv2_calls, v2 + 3);	/* tried once, then not any more */
+	assert_int_equal(preadv_calls, v1 + 3);
+
+	assert_int_equal(virtio_blk_rescan(d.ctx, SLOT_RW, 0, fx->img), 0);
+	assert_int_equal(read_check(&d, 104), S_OK);
+	assert_int_equal(preadv2_calls, v2 + 4);	/* a new file is tried again */
+	assert_int_equal(preadv_calls, v1 + 3);
+	vd_set_status(&d, 0);
+}
+
+/* With ioeventfd and irqfd: the notify write completes in the "VHM" (no IOREQ reaches
+ * acrn-dm), the kick thread runs the request, and the completion MSI is the irqfd's
+ * (queue vector 1: data 0x41).  Both transports; reset unregisters both. */
+static void test_virtio_blk_notify_via_ioeventfd_completes_via_irqfd(void **state)
+{
+	struct vmm_test_state *st = vmm_test_get(ctx_of(state));
+	struct vdrv d;
+
+	for (int legacy = 0; legacy < 2; legacy++) {
+		unsigned int hits, notes, irqs, m;
+
+		open_rw(state, &d, legacy, F_V1);
+		assert_int_equal(st->nioeventfd, 1);
+		assert_int_equal(st->nirqfd, 1);
+		if (legacy) {
+			assert_int_equal(st->ioeventfd[0].flags,
+					 ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH);
+			assert_true(st->ioeventfd[0].addr == d.io + VIRTIO_LEG_QUEUE_NOTIFY);
+			assert_true(st->ioeventfd[0].data == 0);
+		} else {
+			assert_int_equal(st->ioeventfd[0].flags, 0);
+			assert_true(st->ioeventfd[0].addr == d.mem + VIRTIO_MODERN_NOTIFY);
+		}
+		assert_int_equal(st->irqfd[0].msi.msi_data, 0x41);
+		hits = st->ioeventfd_hits;
+		notes = st->notify_count[0];
+		irqs = st->irqfd_msis;
+		m = st->msi_total;
+		assert_int_equal(read_check(&d, 1200 + (uint64_t)legacy), S_OK);
+		assert_int_equal(st->ioeventfd_hits, hits + 1);
+		assert_int_equal(st->notify_count[0], notes);	/* no IOREQ for the kick */
+		assert_true(vmm_test_wait_msi(d.ctx, m, 5000) > m);
+		assert_int_equal(st->irqfd_msis, irqs + 1);
+		assert_int_equal(st->msi[st->nmsi - 1].msi_data, 0x41);
+		vd_set_status(&d, 0);
+		assert_int_equal(st->nioeventfd, 0);
+		assert_int_equal(st->nirqfd, 0);
+	}
+}
+
+/* The VMM refuses ioeventfd/irqfd: kicks are IOREQs handled by acrn-dm, the MSI is
+ * injected by acrn-dm; a write then a flush still reach the file before their status. */
+static void test_virtio_blk_without_eventfds_notify_stays_synchronous(void **state)
+{
+	struct blk_fixture *fx = *state;
+	struct vmm_test_state *st = vmm_test_get(ctx_of(state));
+	uint8_t data[512], back[512];
+	unsigned int hits, notes, irqs, m;
+	struct vdrv d;
+
+	st->eventfd_ret = -ENOTTY;
+	open_rw(state, &d, false, F_V1 | F_FLUSH);
+	st->eventfd_ret = 0;
+	assert_int_equal(st->nioeventfd, 0);
+	assert_int_equal(st->nirqfd, 0);
+	hits = st->ioeventfd_hits;
+	notes = st->notify_count[0];
+	irqs = st->irqfd_msis;
+	m = st->msi_total;
+	assert_int_equal(read_check(&d, 1300), S_OK);
+	assert_int_equal(st->notify_count[0], notes + 1);
+	assert_int_equal(st->ioeventfd_hits, hits);
+	assert_true(vmm_test_wait_msi(d.ctx, m, 5000) > m);
+	assert_int_equal(st->irqfd_msis, irqs);
+
+	for (int i = 0; i < 512; i++)
+		data[i] = (uint8_t)(i ^ 0xa5);
+	assert_int_equal(vmm_test_gpa_write(d.ctx, BUF_GPA, data, 512), 0);
+	assert_int_equal(blk_req(&d, T_OUT, 1301, BUF_GPA, 512, false, NULL), S_OK);
+	file_read(fx->img, 1301 * 512, back, 512);
+	assert_memory_equal(back, data, 512);
+	status_at_sync = -1;
+	assert_int_equal(blk_req(&d, T_FLUSH, 0, 0, 0, false, NULL), S_OK);
+	assert_int_equal(status_at_sync, 0xff);		/* synced before the status byte */
+	vd_set_status(&d, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +743,9 @@ int main(void)
 		cmocka_unit_test(test_virtio_blk_completion_msi_ends_wait),
 		cmocka_unit_test(test_virtio_blk_rescan_switches_file_and_raises_config_irq),
 		cmocka_unit_test(test_virtio_blk_request_without_status_byte_needs_reset),
+		cmocka_unit_test(test_virtio_blk_cached_read_inline_else_worker),
+		cmocka_unit_test(test_virtio_blk_notify_via_ioeventfd_completes_via_irqfd),
+		cmocka_unit_test(test_virtio_blk_without_eventfds_notify_stays_synchronous),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

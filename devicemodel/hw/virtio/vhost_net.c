@@ -179,26 +179,6 @@ static int vh_set_mem(struct vhost_net *v)
 	return vh_do(v, VHOST_SET_MEM_TABLE, &m);
 }
 
-/* The notify register of queue @p qi, as the driver in use writes it (2 bytes). */
-static void vh_notify_addr(struct vhost_net *v, unsigned int qi, struct acrn_ioeventfd *io)
-{
-	struct virtio_dev *vs = v->vs;
-
-	memset(io, 0, sizeof(*io));
-	io->fd = (uint32_t)v->q[qi].kick;
-	io->len = 2;
-	if (virtio_has_feature(vs, VIRTIO_F_VERSION_1)) {
-		/* §4.1.4.4: notify base + queue_notify_off (= index) * multiplier; any value. */
-		io->addr = vs->pdev->bar[VIRTIO_BAR_MODERN].addr + VIRTIO_MODERN_NOTIFY +
-			   (uint64_t)qi * VIRTIO_NOTIFY_MULT;
-	} else {
-		/* §4.1.4.8: one register for all queues, the value is the index. */
-		io->flags = ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH;
-		io->addr = vs->pdev->bar[VIRTIO_BAR_LEGACY].addr + VIRTIO_LEG_QUEUE_NOTIFY;
-		io->data = qi;
-	}
-}
-
 /* One queue: size, base, ring addresses, kick and call.  Returns what failed in *what. */
 static int vh_start_queue(struct vhost_net *v, unsigned int qi, const char **what)
 {
@@ -262,7 +242,7 @@ static int vh_start_queue(struct vhost_net *v, unsigned int qi, const char **wha
 	}
 	if (rc == 0) {
 		*what = "VHM ioeventfd";
-		vh_notify_addr(v, qi, &v->q[qi].io);
+		virtio_notify_ioeventfd(vs, qi, v->q[qi].kick, &v->q[qi].io);
 		rc = vs->ctx->vmm->ioeventfd(vs->ctx, &v->q[qi].io);
 		v->q[qi].kick_reg = rc == 0;
 	}

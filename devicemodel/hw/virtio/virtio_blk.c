@@ -4,25 +4,39 @@
  *
  *   -s N,virtio-blk,PATH[,ro][,serial=ID]
  *
- * The IOREQ thread only takes chains off the queue; a small pool of worker
- * threads does the I/O, so a few requests are in flight at once.  A request is
+ * The thread that sees the notify drains the whole avail ring.  A read whose
+ * data is in memory is served there and then (preadv2 RWF_NOWAIT, or any read
+ * on tmpfs/ramfs: a copy, no thread hand-off); everything else goes to a small
+ * pool of worker threads, so a few requests are in flight at once.  A request is
  * acknowledged (status byte, then used ring) only after its data is in the
  * file; FLUSH calls fdatasync() first, so an acknowledged flush is durable.
+ *
+ * Notify and completion are asynchronous when the VMM offers ioeventfd and
+ * irqfd (the VHM does) and the queue has an MSI-X vector at DRIVER_OK: the
+ * VHM completes the guest's notify write in the kernel and signals kick_fd,
+ * our kick thread drains the queue, and a completion signals call_fd, which
+ * the VHM turns into the queue's MSI-X message.  Otherwise the IOREQ thread
+ * calls the notify and completions inject the interrupt through acrn-dm, as
+ * before.  Like vhost-net, the MSI-X address/data are taken at DRIVER_OK.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "pci_core.h"
 #include "vmctx.h"
+#include "vmm.h"
 #include "virtio/virtio_blk.h"
 #include "virtio/virtio_core.h"
 
@@ -56,6 +70,7 @@
 #define VIRTIO_BLK_S_OK			0
 #define VIRTIO_BLK_S_IOERR		1
 #define VIRTIO_BLK_S_UNSUPP		2
+#define VBLK_DEFER			0xff	/* not a status: leave it to a worker */
 
 /* Device configuration layout (§5.2.4), little-endian. */
 struct vblk_config {
@@ -95,6 +110,13 @@ struct vblk_req {
 	struct iovec iov[VBLK_QSIZE];
 };
 
+/* Which reads the notify thread does itself. */
+enum vblk_inline {
+	VBLK_INLINE_OFF,	/* none: the file may block and RWF_NOWAIT is not supported */
+	VBLK_INLINE_NOWAIT,	/* those preadv2(RWF_NOWAIT) completes (page-cache hits) */
+	VBLK_INLINE_MEMFS,	/* all: tmpfs/ramfs data is memory, a read is a copy */
+};
+
 struct virtio_blk {
 	struct virtio_dev vs;	/* first */
 	struct vblk_config cfg;
@@ -113,6 +135,16 @@ struct virtio_blk {
 	pthread_cond_t idle_cv;		/* in_flight dropped */
 	pthread_t workers[VBLK_WORKERS];
 	int nworkers;
+	enum vblk_inline inl;		/* reads served by the notify thread; guarded by vs.mtx */
+
+	/* Asynchronous notify / completion; kick_fd < 0 when the VMM lacks them. */
+	int kick_fd, call_fd;
+	bool async;			/* ioeventfd and irqfd registered now */
+	bool mode_logged;		/* which notify path: one line per device */
+	struct acrn_ioeventfd io;
+	struct acrn_irqfd irq;
+	pthread_t kick_thread;
+	bool kick_live;
 };
 
 static const struct pci_vdev_ops pci_ops_virtio_blk;
@@ -137,6 +169,24 @@ static unsigned int vblk_subiov(const struct iovec *src, unsigned int n, uint64_
 		k++;
 	}
 	return k;
+}
+
+/*
+ * A read only if it can be served from the page cache at once: -EAGAIN when
+ * any of it would block (or came back short), -EOPNOTSUPP when the kernel or
+ * the file does not do RWF_NOWAIT.
+ */
+static int vblk_read_nowait(int fd, const struct iovec *iov, unsigned int n, uint64_t off)
+{
+	size_t want = 0;
+	ssize_t r;
+
+	for (unsigned int i = 0; i < n; i++)
+		want += iov[i].iov_len;
+	r = preadv2(fd, iov, (int)n, (off_t)off, RWF_NOWAIT);
+	if (r == (ssize_t)want)
+		return 0;
+	return r < 0 && (errno == EOPNOTSUPP || errno == ENOSYS) ? -EOPNOTSUPP : -EAGAIN;
 }
 
 /*
@@ -218,8 +268,11 @@ static uint8_t vblk_segments(struct virtio_blk *b, struct vblk_req *r, uint32_t 
 /*
  * §5.2.6: one request.  Header (16 bytes, readable), data, status byte (last
  * writable byte).  Returns the status; *used gets the bytes written to the guest.
+ * With @p inline_only (vs.mtx held) only a read the page cache holds is done;
+ * anything else returns VBLK_DEFER untouched.
  */
-static uint8_t vblk_execute(struct virtio_blk *b, struct vblk_req *r, uint32_t *used)
+static uint8_t vblk_execute(struct virtio_blk *b, struct vblk_req *r, uint32_t *used,
+			    bool inline_only)
 {
 	struct iovec d[VBLK_QSIZE];
 	struct { uint32_t type, reserved; uint64_t sector; } hdr;
@@ -230,12 +283,22 @@ static uint8_t vblk_execute(struct virtio_blk *b, struct vblk_req *r, uint32_t *
 
 	*used = 1;
 	virtio_iov_to_buf(r->iov, r->c.nread, 0, &hdr, sizeof(hdr));
+	if (inline_only && hdr.type != VIRTIO_BLK_T_IN)
+		return VBLK_DEFER;
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
 		if (wdata % VBLK_SECTOR != 0 || !vblk_in_range(b, hdr.sector, wdata / VBLK_SECTOR))
 			return VIRTIO_BLK_S_IOERR;
 		n = vblk_subiov(r->iov + r->c.nread, r->c.niov - r->c.nread, 0, wdata, d);
-		rc = vblk_rw(b->fd, d, n, hdr.sector * VBLK_SECTOR, false);
+		if (inline_only && b->inl == VBLK_INLINE_NOWAIT) {
+			rc = vblk_read_nowait(b->fd, d, n, hdr.sector * VBLK_SECTOR);
+			if (rc == -EOPNOTSUPP)
+				b->inl = VBLK_INLINE_OFF;	/* every read goes to the workers */
+			if (rc != 0)
+				return VBLK_DEFER;
+		} else {
+			rc = vblk_rw(b->fd, d, n, hdr.sector * VBLK_SECTOR, false);
+		}
 		if (rc != 0)
 			return VIRTIO_BLK_S_IOERR;
 		*used = (uint32_t)(wdata + 1);
@@ -265,12 +328,38 @@ static uint8_t vblk_execute(struct virtio_blk *b, struct vblk_req *r, uint32_t *
 	}
 }
 
+/* Put a finished request in the used ring (vs.mtx held); vblk_interrupt() follows. */
 static void vblk_complete(struct virtio_blk *b, struct vblk_req *r, uint8_t status, uint32_t used)
 {
 	/* The status byte is the last writable byte of the chain. */
 	virtio_buf_to_iov(r->iov + r->c.nread, r->c.niov - r->c.nread, r->c.write_len - 1, &status,
 			  1);
-	virtio_relchain(&b->vs, 0, r->head, used);
+	vq_relchain(&b->vs.q[0].vq, r->head, used);
+}
+
+/*
+ * Interrupt the driver if it wants one (vs.mtx held).  Synchronous: sent here.
+ * Async: @return true, and the caller signals call_fd (vblk_signal()) after
+ * dropping vs.mtx, so that the driver it wakes does not block on the lock.
+ */
+static bool vblk_interrupt(struct virtio_blk *b)
+{
+	struct virtqueue *vq = &b->vs.q[0].vq;
+
+	if (!b->async) {
+		virtio_queue_interrupt(&b->vs, 0);
+		return false;
+	}
+	return vq->ready && vq_need_interrupt(vq);
+}
+
+/* The irqfd: the VHM sends the queue's MSI-X message. */
+static void vblk_signal(struct virtio_blk *b)
+{
+	uint64_t one = 1;
+
+	if (write(b->call_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_warn("cannot signal the completion irqfd: %s", strerror(errno));
 }
 
 static void *vblk_worker(void *arg)
@@ -294,13 +383,18 @@ static void *vblk_worker(void *arg)
 		b->in_flight++;
 		pthread_mutex_unlock(&b->vs.mtx);
 
-		status = vblk_execute(b, r, &used);
+		status = vblk_execute(b, r, &used, false);
 
 		pthread_mutex_lock(&b->vs.mtx);
 		vblk_complete(b, r, status, used);
 		r->next = b->free_list;
 		b->free_list = r;
 		b->in_flight--;
+		if (vblk_interrupt(b)) {
+			pthread_mutex_unlock(&b->vs.mtx);
+			vblk_signal(b);
+			pthread_mutex_lock(&b->vs.mtx);
+		}
 		pthread_cond_broadcast(&b->idle_cv);
 	}
 	pthread_mutex_unlock(&b->vs.mtx);
@@ -314,23 +408,42 @@ static void vblk_drain(struct virtio_blk *b)
 		pthread_cond_wait(&b->idle_cv, &b->vs.mtx);
 }
 
-/* §5.2.6: the IOREQ thread only validates framing and hands chains to the workers. */
-static void vblk_notify(struct virtio_dev *vs, unsigned int q)
+/*
+ * §5.2.6: drain the avail ring (IOREQ thread or kick thread, vs.mtx held).
+ * Cached reads complete here, one interrupt for the lot; the rest go to the
+ * workers.  At most a queue's worth inline per call: a driver refilling the
+ * ring as fast as we drain it cannot keep this thread (and vs.mtx) forever.
+ * @return true if call_fd is to be signalled (vblk_interrupt())
+ */
+static bool vblk_drain_avail(struct virtio_blk *b, unsigned int q)
 {
-	struct virtio_blk *b = (struct virtio_blk *)vs;
+	struct virtio_dev *vs = &b->vs;
+	unsigned int budget = VBLK_QSIZE;
+	bool done = false;
 
 	while (b->free_list != NULL) {
 		struct vblk_req *r = b->free_list;
 		int n = virtio_getchain(vs, q, r->iov, VBLK_QSIZE, &r->c);
+		uint32_t used;
+		uint8_t status;
 
 		if (n <= 0)
-			return;
+			break;
 		if (r->c.read_len < VBLK_HDR_BYTES || r->c.write_len < 1) {
 			virtio_dev_fail(vs, "request without header or status byte");
-			return;
+			break;
+		}
+		r->head = r->c.head;
+		if (b->inl != VBLK_INLINE_OFF && budget > 0) {
+			budget--;
+			status = vblk_execute(b, r, &used, true);
+			if (status != VBLK_DEFER) {
+				vblk_complete(b, r, status, used);	/* r stays free */
+				done = true;
+				continue;
+			}
 		}
 		b->free_list = r->next;
-		r->head = r->c.head;
 		r->next = NULL;
 		if (b->pending_tail != NULL)
 			b->pending_tail->next = r;
@@ -338,6 +451,113 @@ static void vblk_notify(struct virtio_dev *vs, unsigned int q)
 			b->pending_head = r;
 		b->pending_tail = r;
 		pthread_cond_signal(&b->work_cv);
+	}
+	return done && vblk_interrupt(b);
+}
+
+/* The IOREQ thread's notify (synchronous path, or a write the ioeventfd does not match). */
+static void vblk_notify(struct virtio_dev *vs, unsigned int q)
+{
+	struct virtio_blk *b = (struct virtio_blk *)vs;
+
+	if (vblk_drain_avail(b, q))
+		vblk_signal(b);
+}
+
+/* Stop the asynchronous path: the VHM forgets our eventfds (vs.mtx held). */
+static void vblk_async_stop(struct virtio_blk *b)
+{
+	struct vmctx *ctx = b->vs.ctx;
+
+	if (!b->async)
+		return;
+	b->io.flags |= ACRN_IOEVENTFD_FLAG_DEASSIGN;
+	if (ctx->vmm->ioeventfd(ctx, &b->io) != 0)
+		pr_warn("cannot unregister the notify ioeventfd");
+	b->irq.flags |= ACRN_IRQFD_FLAG_DEASSIGN;
+	if (ctx->vmm->irqfd(ctx, &b->irq) != 0)
+		pr_warn("cannot unregister the completion irqfd");
+	b->async = false;
+}
+
+/*
+ * DRIVER_OK: register call_fd as the irqfd of the queue's MSI-X message, then
+ * kick_fd as the ioeventfd of its notify register.  Any failure leaves the
+ * synchronous path (one log line per device).
+ */
+static void vblk_driver_ok(struct virtio_dev *vs)
+{
+	struct virtio_blk *b = (struct virtio_blk *)vs;
+	struct virtio_queue *q = &vs->q[0];
+	struct vmctx *ctx = vs->ctx;
+	const char *why = NULL;
+	int rc = 0;
+
+	if (b->async)
+		return;
+	if (b->kick_fd < 0)
+		why = "the VMM has no ioeventfd/irqfd";
+	else if (!q->enabled || !pci_msix_enabled(vs->pdev) || q->msix == VIRTIO_NO_VECTOR ||
+		 q->msix >= vs->pdev->msix.table_count)
+		why = "no MSI-X vector for the queue";
+	if (why == NULL) {
+		const struct pci_msix_entry *e = &vs->pdev->msix.table[q->msix];
+
+		memset(&b->irq, 0, sizeof(b->irq));
+		b->irq.fd = b->call_fd;
+		b->irq.msi.msi_addr = e->addr;
+		b->irq.msi.msi_data = e->data;
+		rc = ctx->vmm->irqfd(ctx, &b->irq);
+		if (rc != 0)
+			why = "irqfd refused";
+	}
+	if (why == NULL) {
+		virtio_notify_ioeventfd(vs, 0, b->kick_fd, &b->io);
+		rc = ctx->vmm->ioeventfd(ctx, &b->io);
+		if (rc != 0) {
+			why = "ioeventfd refused";
+			b->irq.flags |= ACRN_IRQFD_FLAG_DEASSIGN;
+			(void)ctx->vmm->irqfd(ctx, &b->irq);
+		}
+	}
+	if (why != NULL) {
+		if (!b->mode_logged)
+			pr_info("%u:%u: synchronous notify (%s%s%s)", vs->pdev->slot,
+				vs->pdev->func, why, rc != 0 ? ": " : "",
+				rc != 0 ? strerror(rc < 0 ? -rc : EIO) : "");
+		b->mode_logged = true;
+		return;
+	}
+	if (!b->mode_logged)
+		pr_info("%u:%u: asynchronous notify (ioeventfd) and completion (irqfd)",
+			vs->pdev->slot, vs->pdev->func);
+	b->mode_logged = true;
+	b->async = true;
+}
+
+/* The kick thread: each signal on kick_fd is a guest notify the VHM completed. */
+static void *vblk_kick_loop(void *arg)
+{
+	struct virtio_blk *b = arg;
+	uint64_t n;
+
+	for (;;) {
+		bool signal = false;
+
+		if (read(b->kick_fd, &n, sizeof(n)) < 0 && errno != EINTR && errno != EAGAIN) {
+			pr_warn("kick eventfd: %s", strerror(errno));
+			return NULL;
+		}
+		pthread_mutex_lock(&b->vs.mtx);
+		if (b->quit) {
+			pthread_mutex_unlock(&b->vs.mtx);
+			return NULL;
+		}
+		if (b->async && b->vs.q[0].enabled && virtio_dev_running(&b->vs))
+			signal = vblk_drain_avail(b, 0);
+		pthread_mutex_unlock(&b->vs.mtx);
+		if (signal)
+			vblk_signal(b);
 	}
 }
 
@@ -356,6 +576,7 @@ static void vblk_reset(struct virtio_dev *vs)
 	struct virtio_blk *b = (struct virtio_blk *)vs;
 
 	vblk_drain(b);
+	vblk_async_stop(b);
 	vblk_free_all(b);
 }
 
@@ -369,6 +590,7 @@ static const struct virtio_ops vblk_virtio_ops = {
 	.qsize = VBLK_QSIZE,
 	.reset = vblk_reset,
 	.qnotify = vblk_notify,
+	.driver_ok = vblk_driver_ok,
 };
 
 /* Open the image and measure it: regular file size or block device size. */
@@ -397,6 +619,16 @@ static int vblk_open(const char *path, bool ro, int *fdp, uint64_t *nsect)
 fail:
 	close(fd);
 	return -errno;
+}
+
+/* How reads of the new @p fd may be done inline (vs.mtx held or not yet shared). */
+static void vblk_set_inline(struct virtio_blk *b, int fd)
+{
+	struct statfs sf;
+
+	b->inl = VBLK_INLINE_NOWAIT;
+	if (fstatfs(fd, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC))
+		b->inl = VBLK_INLINE_MEMFS;
 }
 
 static void vblk_set_capacity(struct virtio_blk *b, uint64_t nsect)
@@ -428,6 +660,8 @@ static int vblk_parse(struct virtio_blk *b, const struct dm_dev_config *cfg)
 
 static void vblk_stop_workers(struct virtio_blk *b)
 {
+	uint64_t one = 1;
+
 	pthread_mutex_lock(&b->vs.mtx);
 	b->quit = true;
 	pthread_cond_broadcast(&b->work_cv);
@@ -435,16 +669,48 @@ static void vblk_stop_workers(struct virtio_blk *b)
 	for (int i = 0; i < b->nworkers; i++)
 		pthread_join(b->workers[i], NULL);
 	b->nworkers = 0;
+	if (b->kick_live) {
+		if (write(b->kick_fd, &one, sizeof(one)) != sizeof(one))
+			pr_warn("cannot wake the kick thread: %s", strerror(errno));
+		pthread_join(b->kick_thread, NULL);
+		b->kick_live = false;
+	}
 }
 
 static void vblk_free(struct virtio_blk *b)
 {
 	if (b->fd >= 0)
 		close(b->fd);
+	if (b->kick_fd >= 0)
+		close(b->kick_fd);
+	if (b->call_fd >= 0)
+		close(b->call_fd);
 	pthread_cond_destroy(&b->work_cv);
 	pthread_cond_destroy(&b->idle_cv);
 	free(b->reqs);
 	free(b);
+}
+
+/* Eventfds and the kick thread when the VMM can use them; else stay synchronous. */
+static void vblk_async_init(struct virtio_blk *b)
+{
+	const struct vmm_ops *vmm = b->vs.ctx->vmm;
+
+	if (vmm->ioeventfd == NULL || vmm->irqfd == NULL)
+		return;
+	b->kick_fd = eventfd(0, EFD_CLOEXEC);
+	b->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (b->kick_fd >= 0 && b->call_fd >= 0 &&
+	    pthread_create(&b->kick_thread, NULL, vblk_kick_loop, b) == 0) {
+		b->kick_live = true;
+		return;
+	}
+	pr_warn("no eventfd or kick thread (%s): synchronous notify", strerror(errno));
+	if (b->kick_fd >= 0)
+		close(b->kick_fd);
+	if (b->call_fd >= 0)
+		close(b->call_fd);
+	b->kick_fd = b->call_fd = -1;
 }
 
 static int vblk_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_dev_config *cfg)
@@ -456,6 +722,7 @@ static int vblk_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_de
 	if (b == NULL)
 		return -ENOMEM;
 	b->fd = -1;
+	b->kick_fd = b->call_fd = -1;
 	pthread_cond_init(&b->work_cv, NULL);
 	pthread_cond_init(&b->idle_cv, NULL);
 	b->reqs = calloc(VBLK_QSIZE, sizeof(*b->reqs));
@@ -468,6 +735,7 @@ static int vblk_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_de
 	if (rc != 0)
 		goto fail;
 	vblk_set_capacity(b, nsect);
+	vblk_set_inline(b, b->fd);
 	vblk_free_all(b);
 	b->cfg.seg_max = VBLK_SEG_MAX;
 	b->cfg.blk_size = VBLK_SECTOR;
@@ -496,6 +764,7 @@ static int vblk_init(struct vmctx *ctx, struct pci_vdev *dev, const struct dm_de
 		}
 		b->nworkers++;
 	}
+	vblk_async_init(b);
 	return 0;
 fail:
 	vblk_free(b);
@@ -509,6 +778,10 @@ static void vblk_deinit(struct vmctx *ctx, struct pci_vdev *dev)
 
 	if (b == NULL)
 		return;
+	pthread_mutex_lock(&b->vs.mtx);
+	vblk_drain(b);
+	vblk_async_stop(b);
+	pthread_mutex_unlock(&b->vs.mtx);
 	vblk_stop_workers(b);
 	virtio_dev_deinit(&b->vs);
 	vblk_free(b);
@@ -531,6 +804,7 @@ int virtio_blk_rescan(struct vmctx *ctx, int slot, int func, const char *path)
 	vblk_drain(b);		/* nothing uses the old file any more */
 	old = b->fd;
 	b->fd = fd;
+	vblk_set_inline(b, fd);
 	snprintf(b->path, sizeof(b->path), "%s", path);
 	vblk_set_capacity(b, nsect);
 	virtio_config_changed(&b->vs);	/* §5.2.2: capacity lives in config space */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/acrn.h>
 
 #include "guest_mem.h"
 #include "io_dispatch.h"
@@ -105,6 +106,24 @@ void virtio_relchain(struct virtio_dev *vs, unsigned int q, uint16_t head, uint3
 		return;
 	vq_relchain(&vs->q[q].vq, head, len);
 	virtio_queue_interrupt(vs, q);
+}
+
+void virtio_notify_ioeventfd(struct virtio_dev *vs, unsigned int qi, int fd,
+			     struct acrn_ioeventfd *io)
+{
+	memset(io, 0, sizeof(*io));
+	io->fd = (uint32_t)fd;
+	io->len = 2;
+	if (virtio_has_feature(vs, VIRTIO_F_VERSION_1)) {
+		/* §4.1.4.4: notify base + queue_notify_off (= index) * multiplier; any value. */
+		io->addr = vs->pdev->bar[VIRTIO_BAR_MODERN].addr + VIRTIO_MODERN_NOTIFY +
+			   (uint64_t)qi * VIRTIO_NOTIFY_MULT;
+	} else {
+		/* §4.1.4.8: one register for all queues, the value is the index. */
+		io->flags = ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH;
+		io->addr = vs->pdev->bar[VIRTIO_BAR_LEGACY].addr + VIRTIO_LEG_QUEUE_NOTIFY;
+		io->data = qi;
+	}
 }
 
 void virtio_config_changed(struct virtio_dev *vs)

@@ -193,6 +193,17 @@ void virtio_relchain(struct virtio_dev *vs, unsigned int q, uint16_t head, uint3
 /** Interrupt for queue @p q if the driver wants one (after vq_relchain() calls). */
 void virtio_queue_interrupt(struct virtio_dev *vs, unsigned int q);
 
+struct acrn_ioeventfd;
+
+/**
+ * Fill @p io with queue @p qi's notify register as the driver in use writes
+ * it (2 bytes), signalling eventfd @p fd: the modern notify address (any
+ * value) once VIRTIO_F_VERSION_1 is negotiated, else the legacy I/O port
+ * with the queue index as data.  For the VMM's ioeventfd registration.
+ */
+void virtio_notify_ioeventfd(struct virtio_dev *vs, unsigned int qi, int fd,
+			     struct acrn_ioeventfd *io);
+
 /** Configuration changed: bump the generation, send the config interrupt (vs->mtx held). */
 void virtio_config_changed(struct virtio_dev *vs);
 
