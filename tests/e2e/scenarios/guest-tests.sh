@@ -6,7 +6,7 @@ EST=560   # measured in make check (2026-11-26), beside one other emulator
 HV_CMDLINE="console=com2"
 # E2E_GUESTS=name:vcpus,... runs a subset (while working on one guest); EXPECT follows it.
 GUESTS="${E2E_GUESTS:-cpu:1,apic:1,exceptions:1,mmio:1,ioapic:1,virtio:1,smp:2}"
-SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.guests=$GUESTS e2e.guest_timeout=${E2E_GUEST_TIMEOUT:-300}"
+SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 cryptomgr.notests e2e.guests=$GUESTS e2e.guest_timeout=${E2E_GUEST_TIMEOUT:-300}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
 EXPECT=( '^guest-tests: reached Service VM /init' )
 for _g in ${GUESTS//,/ }; do EXPECT+=( "^guest-tests: ${_g%%:*}-${_g#*:}vcpu ok " ); done

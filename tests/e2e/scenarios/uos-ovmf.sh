@@ -8,7 +8,7 @@ UOS_BOOTS=${UOS_OVMF_BOOTS:-1}
 CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=3000
 EST=720   # measured in make check (2026-11-26), beside one other emulator
 HV_CMDLINE="console=com2"
-SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-1800}"
+SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 cryptomgr.notests e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-1800}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
 EXPECT=( '^uos-ovmf: reached Service VM /init' '^uos-linux-check: vhm-loaded ok' '^uos-linux-check: vhm-device ok'
          'uos-ovmf: GRUB loads the kernel' '^uos-linux: reached /init \(cpus=1 '
@@ -40,7 +40,7 @@ configfile /e2e/grub.cfg
 CFG
   cat > "$d/grub.cfg" <<CFG
 echo "uos-ovmf: GRUB loads the kernel"
-linux /e2e/vmlinuz console=ttyS0,115200 quiet panic=-1 e2e.cpus=1 e2e.mem=$UOS_MEM e2e.boots=$UOS_BOOTS e2e.fwram=$UOS_FWRAM_KIB e2e.now=0000000000
+linux /e2e/vmlinuz console=ttyS0,115200 quiet panic=-1 cryptomgr.notests e2e.cpus=1 e2e.mem=$UOS_MEM e2e.boots=$UOS_BOOTS e2e.fwram=$UOS_FWRAM_KIB e2e.now=0000000000
 initrd /e2e/initrd.img
 boot
 CFG
