@@ -5,7 +5,8 @@ CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=1800
 HV_CMDLINE="console=com2"
 SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
-EXPECT=( '^uos-verified: reached Service VM /init' '^uos-verified-check: vhm-loaded ok'
+EXPECT=( '^uos-verified: reached Service VM /init' '^uos-verified-check: crypto ok'
+         '^uos-verified-check: vhm-loaded ok'
          '^uos-verified: ec: guest: uos-verified: kernel says hello' '^uos-verified-check: ec-boots ok'
          '^uos-verified-check: rsa-boots ok'
          '^uos-verified: flipped: dm: acrn-dm: kernel /tmp/bad/hello: signature does not verify with key /keys/ec.pem$'
@@ -18,7 +19,7 @@ CHECK=0 ; BENCH=0   # 1 once it passes: see doc/verified-boot.md, Tests
 if [ "${UV_NATIVE:-0}" = 1 ]; then   # diagnosis: the same initramfs booted natively, probe only
   HV=none ; MODULES=( ) ; LINUX=build/kernel/vmlinuz ; INITRD=$SCEN_DIR/initrd.img
   LINUX_CMDLINE="$SOS_CMDLINE uv.probe-only" ; WATCH="com1" ; TIMEOUT=900
-  EXPECT=( '^uos-verified: probe done' '^uos-verified: done' )
+  EXPECT=( '^uos-verified: probe nosha: ' '^uos-verified: done' )
 fi
 prepare() {
   . "$TOP/tests/e2e/lib/initramfs.sh"

@@ -8,7 +8,7 @@
  *   crypto-probe FILE SIG KEY.pem SHA256-HEX
  *
  * One line: "crypto-probe: cap=W0:W2 sha256=ok|BAD ecdsa=ok|BAD ecdsa-digest=ok|BAD
- * p256-mul=ok|BAD mont-256=ok|BAD mont-3072=ok|BAD".  Each check has its own reference:
+ * p256-mul=ok|BAD mont-256=ok|BAD mont-3072=ok|BAD adox=ok|BAD...|n/a".  Each check has its own reference:
  *   sha256       SHA-256 of FILE against SHA256-HEX (computed on the build host)
  *   ecdsa        EVP_DigestVerify of SIG over FILE (what acrn-dm does)
  *   ecdsa-digest the same signature against the host's digest: the EC part alone
@@ -16,8 +16,12 @@
  *                same curve built from its parameters (generic Montgomery arithmetic)
  *   mont-N       BN_mod_mul_montgomery (bn_mul_mont assembly) against BN_mod_mul (BN_mul and
  *                BN_div), on pseudo-random N-bit operands
- * Exit status: 0 when every check passed, 1 otherwise, 3 on a setup error.
+ *   adox         the ADOX instruction on two known answers (libcrypto's MULX/ADCX/ADOX paths
+ *                need it; it is not a libcrypto check and leaves the exit status alone)
+ * Exit status: 0 when every libcrypto check passed, 1 otherwise, 3 on a setup error.
  */
+#include <cpuid.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +65,40 @@ static int hex_to_bytes(const char *hex, unsigned char *out, size_t n)
 		out[i] = (unsigned char)b;
 	}
 	return 0;
+}
+
+/*
+ * adox: the instruction itself (SDM Vol. 2 ADOX): dest = dest + src + OF, and OF becomes the
+ * unsigned carry out of bit 63, like CF in ADCX.  Two cases tell a carry from a signed
+ * overflow: 1 + 0xFFFF...F carries (OF=1) without a signed overflow, 0x7FFF...F + 1 overflows
+ * signed without a carry (OF=0).  "n/a" without ADX in CPUID (the instruction would #UD).
+ */
+static int adox64(uint64_t a, uint64_t b, uint64_t *sum)
+{
+	uint8_t of;
+
+	__asm__("xor %%eax, %%eax\n\t"		/* OF = 0 (and CF = 0) */
+		"adox %2, %0\n\t"
+		"seto %1"
+		: "+r"(a), "=q"(of) : "r"(b) : "rax", "cc");
+	*sum = a;
+	return of;
+}
+
+static const char *check_adox(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+	uint64_t s1, s2;
+	int of1, of2;
+
+	if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || !(ebx & (1U << 19)))
+		return "n/a";
+	of1 = adox64(1, ~0ULL, &s1);
+	of2 = adox64(0x7FFFFFFFFFFFFFFFULL, 1, &s2);
+	if (s1 == 0 && of1 == 1 && s2 == 0x8000000000000000ULL && of2 == 0)
+		return "ok";
+	/* OF set like a signed overflow instead of the carry: name it */
+	return of1 == 0 && of2 == 1 ? "BAD(OF=signed-overflow)" : "BAD";
 }
 
 /* Deterministic operands: the same on every run, no RNG involved. */
@@ -176,7 +214,7 @@ int main(int argc, char **argv)
 	EVP_PKEY_CTX *pctx;
 	EVP_MD_CTX *md;
 	FILE *f;
-	const char *sha, *ec, *ecd, *p256, *m256, *m3072;
+	const char *sha, *ec, *ecd, *p256, *m256, *m3072, *adox;
 
 	if (argc != 5 || hex_to_bytes(argv[4], want, sizeof(want)) != 0) {
 		fprintf(stderr, "usage: crypto-probe FILE SIG KEY.pem SHA256-HEX\n");
@@ -209,10 +247,11 @@ int main(int argc, char **argv)
 	p256 = check_p256();
 	m256 = check_mont(256);
 	m3072 = check_mont(3072);
+	adox = check_adox();
 	printf("crypto-probe: cap=%08x%08x:%08x%08x sha256=%s ecdsa=%s ecdsa-digest=%s "
-	       "p256-mul=%s mont-256=%s mont-3072=%s\n",
+	       "p256-mul=%s mont-256=%s mont-3072=%s adox=%s\n",
 	       OPENSSL_ia32cap_P[1], OPENSSL_ia32cap_P[0], OPENSSL_ia32cap_P[3],
-	       OPENSSL_ia32cap_P[2], sha, ec, ecd, p256, m256, m3072);
+	       OPENSSL_ia32cap_P[2], sha, ec, ecd, p256, m256, m3072, adox);
 	EVP_PKEY_free(key);
 	free(data);
 	free(sig);
