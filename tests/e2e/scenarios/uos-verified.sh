@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
-DESC="Service VM runs acrn-dm --verify-key (doc/verified-boot.md): a kernel + initrd signed with EC P-256, then with RSA-3072 (RSA-PSS), boot as a User VM (its COM1 line seen, acrn-dm exits 0); the same kernel with one flipped bit is refused with one line and exit 2 before the VM runs, and boots without --verify-key; an unsigned initrd and an ECDSA signature checked with an RSA key are refused too"
+DESC="Service VM runs acrn-dm --verify-key (doc/verified-boot.md), with libcrypto's ADX paths hidden when crypto-probe finds ADOX wrong (Bochs 2.7): a kernel + initrd signed with EC P-256, then with RSA-3072 (RSA-PSS), boot as a User VM (its COM1 line seen, acrn-dm exits 0); the same kernel with one flipped bit is refused with one line and exit 2 before the VM runs, and boots without --verify-key; an unsigned initrd and an ECDSA signature checked with an RSA key are refused too"
 CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=1800
 HV_CMDLINE="console=com2"
 SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1"
@@ -9,13 +9,13 @@ EXPECT=( '^uos-verified: reached Service VM /init' '^uos-verified-check: crypto 
          '^uos-verified-check: vhm-loaded ok'
          '^uos-verified: ec: guest: uos-verified: kernel says hello' '^uos-verified-check: ec-boots ok'
          '^uos-verified-check: rsa-boots ok'
-         '^uos-verified: flipped: dm: acrn-dm: kernel /tmp/bad/hello: signature does not verify with key /keys/ec.pem$'
+         '^uos-verified: flipped: dm: acrn-dm: kernel /tmp/bad/hello: signature does not verify with key /keys/ec.pem[[:cntrl:]]?$'
          '^uos-verified-check: flipped-refused ok' '^uos-verified-check: flipped-boots-without-key ok'
          '^uos-verified-check: unsigned-initrd-refused ok' '^uos-verified-check: wrong-key-type-refused ok'
          '^uos-verified: done' )
 FAIL_ON='uos-verified-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|Triple fault'
 WATCH="com1 com2"
-CHECK=0 ; BENCH=0   # 1 once it passes: see doc/verified-boot.md, Tests
+CHECK=1 ; BENCH=0
 if [ "${UV_NATIVE:-0}" = 1 ]; then   # diagnosis: the same initramfs booted natively, probe only
   HV=none ; MODULES=( ) ; LINUX=build/kernel/vmlinuz ; INITRD=$SCEN_DIR/initrd.img
   LINUX_CMDLINE="$SOS_CMDLINE uv.probe-only" ; WATCH="com1" ; TIMEOUT=900
