@@ -8,7 +8,8 @@
  *   crypto-probe FILE SIG KEY.pem SHA256-HEX
  *
  * One line: "crypto-probe: cap=W0:W2 sha256=ok|BAD ecdsa=ok|BAD ecdsa-digest=ok|BAD
- * p256-mul=ok|BAD mont-256=ok|BAD mont-3072=ok|BAD adox=ok|BAD...|n/a".  Each check has its own reference:
+ * p256-mul=ok|BAD mont-256=ok|BAD mont-3072=ok|BAD adox=ok|BAD...|n/a".  Each check has its
+ * own reference:
  *   sha256       SHA-256 of FILE against SHA256-HEX (computed on the build host)
  *   ecdsa        EVP_DigestVerify of SIG over FILE (what acrn-dm does)
  *   ecdsa-digest the same signature against the host's digest: the EC part alone
