@@ -799,12 +799,6 @@ int virq_handle_intr_window(struct vcpu *v)
 	return 0;
 }
 
-/*
- * HLT (SDM Vol. 2 HLT; Vol. 3 §26.1.3 with HLT exiting): the processor
- * resumes on an unmasked interrupt, NMI, INIT or SIPI.  With IF = 0 only
- * the non-maskable events end it.  Polling is enough while each vCPU has
- * its own pCPU; the scheduler will replace this loop with a switch.
- */
 /* Any host vector of the remapped-MSI range requested in this LAPIC's IRR (SDM §11.8.4). */
 static bool msi_waiting(void)
 {
@@ -817,6 +811,12 @@ static bool msi_waiting(void)
 		((1ULL << (last - first + 1U)) - 1U)) != 0;
 }
 
+/*
+ * HLT (SDM Vol. 2 HLT; Vol. 3 §26.1.3 with HLT exiting): the processor
+ * resumes on an unmasked interrupt, NMI, INIT or SIPI.  With IF = 0 only
+ * the non-maskable events end it.  Polling is enough while each vCPU has
+ * its own pCPU; the scheduler will replace this loop with a switch.
+ */
 int virq_wait(struct vcpu *v)
 {
 	struct virq_lapic *l = vcpu_lapic(v);
