@@ -595,11 +595,11 @@ static int msi_map(struct vm *vm, struct acrn_hc_msix_remap *r, const struct vla
 	m->masked = (r->vector_ctl & ACRN_HC_MSIX_VECTOR_MASKED) != 0;
 	/*
 	 * Compatibility format (SDM Vol. 3 §11.11): physical destination mode,
-	 * fixed delivery, edge.  HOOK for interrupt remapping: once the VT-d
-	 * IRTE API exists (arch/x86/vtd*.c), allocate an IRTE here holding
-	 * this pCPU's APIC ID and m->vector, and return the remappable-format
-	 * message (address bit 4 = 1, handle in bits 19:5 and 2) instead, so the
-	 * device can no longer name an arbitrary vector or destination.
+	 * fixed delivery, edge.  Not yet routed through VT-d interrupt
+	 * remapping: the IRTE API exists (vtd_irte_set(), doc/vtd.md); using it
+	 * here (an entry holding this pCPU's APIC ID and m->vector, the
+	 * remappable-format message returned instead) is the next step, after
+	 * which the device can no longer name an arbitrary vector or destination.
 	 */
 	r->msi_addr = 0xFEE00000ULL | ((uint64_t)per_cpu_data[m->pcpu].apic_id << 12);
 	r->msi_data = m->vector;
