@@ -273,24 +273,6 @@ static void xsetbv0(uint64_t v)
  * the other vCPU's fault address, and its kernel would kill a process for a
  * fault at the wrong address.
  */
-#define DEFINE_DR_ACCESSORS(n)							\
-static inline uint64_t read_dr##n(void)						\
-{										\
-	uint64_t v;								\
-	__asm__ volatile("mov %%db" #n ", %0" : "=r"(v));			\
-	return v;								\
-}										\
-static inline void write_dr##n(uint64_t v)					\
-{										\
-	__asm__ volatile("mov %0, %%db" #n : : "r"(v));			\
-}
-DEFINE_DR_ACCESSORS(0)
-DEFINE_DR_ACCESSORS(1)
-DEFINE_DR_ACCESSORS(2)
-DEFINE_DR_ACCESSORS(3)
-DEFINE_DR_ACCESSORS(6)
-#undef DEFINE_DR_ACCESSORS
-
 static void save_regs_outside_vmcs(struct vcpu *v)
 {
 	v->ctx.cr2 = read_cr2();

@@ -74,22 +74,28 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR_ACCESSORS(n)							\
-static inline uint64_t read_cr##n(void)						\
+/* read_cr0() ... write_dr6(): control and debug registers (the assembler names DRn "db"). */
+#define DEFINE_REG_ACCESSORS(name, asmname)					\
+static inline uint64_t read_##name(void)					\
 {										\
 	uint64_t v;								\
-	__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));			\
+	__asm__ volatile("mov %%" #asmname ", %0" : "=r"(v));			\
 	return v;								\
 }										\
-static inline void write_cr##n(uint64_t v)					\
+static inline void write_##name(uint64_t v)					\
 {										\
-	__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");		\
+	__asm__ volatile("mov %0, %%" #asmname : : "r"(v) : "memory");		\
 }
-DEFINE_CR_ACCESSORS(0)
-DEFINE_CR_ACCESSORS(2)
-DEFINE_CR_ACCESSORS(3)
-DEFINE_CR_ACCESSORS(4)
-#undef DEFINE_CR_ACCESSORS
+DEFINE_REG_ACCESSORS(cr0, cr0)
+DEFINE_REG_ACCESSORS(cr2, cr2)
+DEFINE_REG_ACCESSORS(cr3, cr3)
+DEFINE_REG_ACCESSORS(cr4, cr4)
+DEFINE_REG_ACCESSORS(dr0, db0)
+DEFINE_REG_ACCESSORS(dr1, db1)
+DEFINE_REG_ACCESSORS(dr2, db2)
+DEFINE_REG_ACCESSORS(dr3, db3)
+DEFINE_REG_ACCESSORS(dr6, db6)
+#undef DEFINE_REG_ACCESSORS
 
 static inline void outb(uint16_t port, uint8_t v)
 {
