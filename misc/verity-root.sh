@@ -20,6 +20,7 @@
 # block against the hash tree when it is read: a modified block reads as an I/O error.
 # On any failure: one line "verity-root: FAILED: <why>" on stderr, nothing mounted, exit 1.
 # There is no fallback: a root that cannot be verified is never mounted.
+# VERITY_ROOT_CMDLINE=FILE reads the parameters from FILE instead (tests).
 
 mnt=${1:-/sysroot}
 name=acrn-root
@@ -31,8 +32,9 @@ fail() {
 }
 
 data='' hashdev='' roothash='' wait=10
-[ -r /proc/cmdline ] || fail "/proc/cmdline not readable (mount /proc first)"
-for w in $(cat /proc/cmdline); do
+cmdline=${VERITY_ROOT_CMDLINE:-/proc/cmdline}
+[ -r "$cmdline" ] || fail "$cmdline not readable (mount /proc first)"
+for w in $(cat "$cmdline"); do
 	case $w in
 	acrn.verity_root=*) data=${w#*=} ;;
 	acrn.verity_hash=*) hashdev=${w#*=} ;;
@@ -111,5 +113,5 @@ dd if="/dev/mapper/$name" of=/dev/null bs=4096 count=2 2>/dev/null ||
 mkdir -p "$mnt"
 err=$(mount -t ext4 -o ro "/dev/mapper/$name" "$mnt" 2>&1) ||
 	fail "mount of /dev/mapper/$name on $mnt: $err"
-echo "verity-root: $ddev verified with root hash $roothash (hash tree $hdev), mounted read-only on $mnt" >&2
+echo "verity-root: $ddev opened with root hash $roothash (hash tree $hdev; first blocks verified, every other block when read), mounted read-only on $mnt" >&2
 exit 0
