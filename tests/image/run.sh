@@ -8,7 +8,8 @@
 # image as a virtio disk: no hypervisor is involved, this checks the initramfs + verity part.
 # A missing tool (veritysetup, qemu) is a FAIL, never a skip: misc/deps.sh installs them.
 #
-# Usage: tests/image/run.sh [NAME...]      (default: all; IMAGE_KEEP=1 keeps the work dir)
+# Usage: tests/image/run.sh [NAME...]   (default: all; files and QEMU logs stay in build/tests/image;
+#                                        IMAGE_VERBOSE=1 prints a failing test's whole output)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -115,7 +116,8 @@ t_verity_verify() {
   veritysetup verify "$work/v-data" "$work/v-hash" "$rh" > "$work/v-verify.log" 2>&1 ||
     fail "veritysetup verify of the built partitions failed: $(tail -n 1 "$work/v-verify.log")"
   # Another root hash (last digit changed) must not verify.
-  local other=${rh:0:63}$(printf '%x' $(( (0x${rh:63:1} + 1) % 16 )))
+  local other
+  other=${rh:0:63}$(printf '%x' $(( (0x${rh:63:1} + 1) % 16 )))
   veritysetup verify "$work/v-data" "$work/v-hash" "$other" > /dev/null 2>&1 &&
     fail "veritysetup verify accepted a wrong root hash"
   # One flipped byte in /usr/share/filler/numbers.txt's data.
