@@ -13,7 +13,7 @@ PKGS=(
   build-essential make gcc clang libclang-rt-14-dev lld
   bochs bochsbios vgabios
   grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk sbsigntool openssl
-  busybox-static cpio e2fsprogs kmod
+  busybox-static cpio e2fsprogs kmod cryptsetup-bin
   qemu-system-x86 ovmf
   gnu-efi uuid-dev libssl-dev libpciaccess-dev zlib1g-dev libcmocka-dev
   linux-headers-amd64 linux-libc-dev

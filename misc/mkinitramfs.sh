@@ -4,7 +4,7 @@
 # Build a busybox initramfs (cpio newc, gzip) for the Service VM / test guests.
 #
 # Usage: misc/mkinitramfs.sh OUT.img --init FILE [--add SRC:DEST]... [--modules name1,name2]
-#                            [--kernel-root DIR]
+#                            [--kernel-root DIR] [--verity]
 #   --init FILE      becomes /init (mode 0755); it mounts /proc, /sys, /dev itself, e.g. with
 #                    the helpers of /lib/e2e/init-common.sh (tests/e2e/lib/init-common.sh)
 #   --add SRC:DEST   copy SRC (file or directory) to DEST inside the image (repeatable)
@@ -12,6 +12,12 @@
 #                    modules.dep, copied to /lib/modules/<abi>/; /lib/modules/<abi>/load.list
 #                    holds the requested names in order (init_load_modules loads them)
 #   --kernel-root D  unpacked kernel package (default build/kernel/root, from misc/deps.sh)
+#   --verity         what a dm-verity root needs (misc/mkimage.sh --rootfs): the modules
+#                    dm_verity, crc32c_generic and ext4 (appended to --modules, with their
+#                    dependencies), /sbin/veritysetup and /sbin/blkid with the shared libraries
+#                    ldd names, and misc/verity-root.sh as /sbin/verity-root.sh, which /init calls
+#                    to open and mount the verified root.  The disk's driver (ahci, nvme,
+#                    virtio_blk, ...) is not included: name it in --modules.
 #
 # The image holds busybox-static with one symlink per applet, /dev/console and /dev/null
 # nodes (the kernel opens /dev/console for init before anything is mounted), and the helpers.
@@ -21,7 +27,7 @@ die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-out='' init='' modules='' kroot=$build/kernel/root
+out='' init='' modules='' kroot=$build/kernel/root verity=0
 adds=()
 [ $# -gt 0 ] || die "usage: $0 OUT.img --init FILE [--add SRC:DEST]... [--modules a,b]"
 case $1 in -h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;; -*) ;; *) out=$1; shift ;; esac
@@ -31,6 +37,7 @@ while [ $# -gt 0 ]; do
     --add) adds+=("$2"); shift 2 ;;
     --modules) modules=$2; shift 2 ;;
     --kernel-root) kroot=$2; shift 2 ;;
+    --verity) verity=1; shift ;;
     -h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument '$1'" ;;
   esac
@@ -38,6 +45,11 @@ done
 [ -n "$out" ] || die "OUT.img is required"
 [ -n "$init" ] || die "--init FILE is required"
 [ -f "$init" ] || die "init '$init' not found"
+if [ "$verity" = 1 ]; then
+  modules=${modules:+$modules,}dm_verity,crc32c_generic,ext4
+  vsetup=$(command -v veritysetup) || die "--verity: veritysetup not found (run misc/deps.sh: package cryptsetup-bin)"
+  blkid=$(command -v blkid) || die "--verity: blkid not found (package util-linux)"
+fi
 bb=$(command -v busybox) || die "busybox missing (package busybox-static)"
 # ldd fails on a static executable: a dynamic busybox would not run without its libraries.
 ! ldd "$bb" >/dev/null 2>&1 || die "$bb is dynamically linked (install busybox-static)"
@@ -61,6 +73,23 @@ if [ "$(id -u)" = 0 ]; then
   mknod -m 666 "$stage/dev/null" c 1 3
 else
   echo "mkinitramfs: not root, no /dev/console node (init must mount devtmpfs first)" >&2
+fi
+
+if [ "$verity" = 1 ]; then
+  # The binaries and every library ldd resolves for them, at the same paths (the dynamic
+  # loader in the image is the one ldd names, e.g. /lib64/ld-linux-x86-64.so.2).
+  for b in "$vsetup" "$blkid"; do
+    rm -f "$stage/sbin/$(basename "$b")"
+    cp -L "$b" "$stage/sbin/$(basename "$b")"
+    libs=$(ldd "$b") || die "--verity: ldd $b failed"
+    for l in $(echo "$libs" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
+      [ -f "$l" ] || die "--verity: library $l of $b not found"
+      mkdir -p "$stage$(dirname "$l")"
+      cp -L "$l" "$stage$l"
+    done
+  done
+  cp "$top/misc/verity-root.sh" "$stage/sbin/verity-root.sh"
+  chmod 0755 "$stage/sbin/verity-root.sh"
 fi
 
 for a in "${adds[@]}"; do

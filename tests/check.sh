@@ -51,6 +51,7 @@ suite() {	# suite NAME CMD...: a test script printing PASS/FAIL lines itself
   suite toolstest tests/tools/run.sh
   step fuzz        make --no-print-directory -C tests/fuzz O="$build/tests/fuzz"
   suite fuzz tests/fuzz/run.sh
+  suite image tests/image/run.sh
   suite e2e tests/e2e/run.sh
   suite e2e-efi tests/e2e/efi/run.sh
 } 2>&1 | tee -a "$log"
