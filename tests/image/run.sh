@@ -250,7 +250,6 @@ qemu_image() {		# the image and initramfs shared by the boots, made once
 qemu_run() {
   local img=$1 log=$2 append=${3:-}
   [ -n "$append" ] || append="$(conf_cmdline "$img") panic=-1 loglevel=4"
-  /tmp/bochs-gate 2>/dev/null || true
   timeout "${IMAGE_QEMU_TIMEOUT:-120}" qemu-system-x86_64 -accel tcg -m 384 -smp 1 -nographic -no-reboot \
     -kernel "$kernel" -initrd "$work/q-initrd.img" -append "$append" \
     -drive "file=$img,format=raw,if=virtio" < /dev/null > "$log" 2>&1
