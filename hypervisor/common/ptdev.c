@@ -19,9 +19,13 @@
  * the capability and table and hands each enabled message here; the
  * hypervisor gives it a host vector on the pCPU that runs the guest's
  * target vCPU and answers with the physical message acrn-dm programs into
- * the device.  When that vector arrives (an acknowledged external-interrupt
- * exit, vmexit.c) the guest's own address/data are injected into its
- * vLAPICs (ptdev_msi_phys_irq).
+ * the device: when the device's VT-d unit remaps interrupts, a
+ * remappable-format message naming an interrupt remapping entry (IRTE)
+ * that holds that vector and pCPU and accepts only the device's requester
+ * ID; without VT-d or IR, a compatibility-format one.  Masked or disabled
+ * messages hold no IRTE.  When that vector arrives (an acknowledged
+ * external-interrupt exit, vmexit.c) the guest's own address/data are
+ * injected into its vLAPICs (ptdev_msi_phys_irq).
  *
  * The tables are touched by the hypercalls (under user_vm_lock) and by the
  * interrupt path of any pCPU, hence their own lock.
@@ -71,6 +75,8 @@ struct ptdev_msi {
 	uint64_t guest_addr;
 	uint32_t guest_data;
 	uint32_t pcpu, vector;	/* where the physical message lands */
+	bool has_irte;		/* the device sends remappable format through irte */
+	uint16_t irte;		/* VT-d interrupt remapping entry (valid if has_irte) */
 	uint32_t fired;
 };
 
@@ -160,11 +166,31 @@ static void intx_drop(struct ptdev_intx *x, struct intx_lowering *l)
 	memset(x, 0, sizeof(*x));
 }
 
+/*
+ * Give back @m's interrupt remapping entry, if it has one.  On failure the
+ * entry is already not present in memory but the unit may still cache it:
+ * vtd.c keeps it as @m's VM's, and vtd_release_vm() retries at VM destruction.
+ */
+static int msi_irte_put(struct ptdev_msi *m)
+{
+	int ret;
+
+	if (!m->has_irte)
+		return 0;
+	ret = vtd_irte_clear(m->vm, m->phys_bdf, m->irte);
+	if (ret != 0)
+		pr_warn("VM %u: IRTE %u of %02x:%02x.%u not cleared (%d)", m->vm->id, m->irte,
+			BDF_BUS(m->phys_bdf), BDF_DEV(m->phys_bdf), BDF_FN(m->phys_bdf), ret);
+	m->has_irte = false;
+	return ret;
+}
+
 static void msi_drop(struct ptdev_msi *m)
 {
 	pr_info("VM %u: %s %u of %02x:%02x.%u no longer remapped (%u interrupts)", m->vm->id,
 		m->msix ? "MSI-X entry" : "MSI", m->index, BDF_BUS(m->phys_bdf),
 		BDF_DEV(m->phys_bdf), BDF_FN(m->phys_bdf), m->fired);
+	(void)msi_irte_put(m);
 	msi_vectors[m->pcpu] &= ~(1U << (m->vector - PTDEV_MSI_VECTOR_BASE));
 	memset(m, 0, sizeof(*m));
 }
@@ -551,12 +577,52 @@ static int msi_vector_alloc(uint32_t pcpu, uint32_t *vector)
 	return -ENOSPC;
 }
 
-/* Create or update @r's mapping; ptdev_lock held.  Fills in the physical message. */
+/*
+ * Point @m's interrupt remapping entry at host @vector on @pcpu, taking an
+ * entry on first use (vtd_irte_set() updates a held one in place, one atomic
+ * store).  -ENODEV: no VT-d, or the device's unit does not remap interrupts.
+ * On any other error @m holds the entry it held before, with its old
+ * contents (a new one is given back, an updated one is written back).
+ */
+static int msi_irte_get(struct ptdev_msi *m, struct vm *vm, uint16_t bdf, uint32_t pcpu,
+			uint32_t vector)
+{
+	struct vtd_irq irq = {
+		.vector = (uint8_t)vector, .dest = per_cpu_data[pcpu].apic_id,
+		.logical = false, .delivery = VTD_DELIVERY_FIXED, .level = false,
+	};
+	uint16_t index = m->has_irte ? m->irte : VTD_IRTE_NEW;
+	int ret = vtd_irte_set(vm, bdf, &irq, &index);
+
+	if (ret == 0) {
+		m->has_irte = true;
+		m->irte = index;
+	} else if (!m->has_irte && index != VTD_IRTE_NEW) {
+		/* Taken and written, but the invalidation failed: give it back. */
+		(void)vtd_irte_clear(vm, bdf, index);
+	} else if (m->has_irte && (ret == -ETIMEDOUT || ret == -EIO) &&
+		   (m->pcpu != pcpu || m->vector != vector)) {
+		/* Written with the new target, not invalidated: restore the old one. */
+		irq.vector = (uint8_t)m->vector;
+		irq.dest = per_cpu_data[m->pcpu].apic_id;
+		(void)vtd_irte_set(vm, bdf, &irq, &index);
+	}
+	return ret;
+}
+
+/*
+ * Create or update @r's mapping; ptdev_lock held.  Fills in the physical message.
+ * On error nothing changed: no slot, host vector or remapping entry is taken.
+ */
 static int msi_map(struct vm *vm, struct acrn_hc_msix_remap *r, const struct vlapic_msi *g)
 {
 	bool msix = r->msix != 0;
+	bool masked = (r->vector_ctl & ACRN_HC_MSIX_VECTOR_MASKED) != 0;
 	uint32_t index = (uint32_t)r->msix_entry_index, pcpu, vector;
 	struct ptdev_msi *m = msi_find(vm, r->phys_bdf, msix, index);
+	bool fresh = m == NULL, moved, had_irte;
+	uint16_t old_irte;
+	int ret;
 
 	if (vm->vcpu_count == 0)
 		return -EINVAL;
@@ -565,26 +631,50 @@ static int msi_map(struct vm *vm, struct acrn_hc_msix_remap *r, const struct vla
 	 * interrupts are the Service VM's, the hypervisor never sees them. */
 	if (pcpu >= MAX_PCPUS || !sched_is_dedicated(pcpu) || per_cpu_data[pcpu].apic_id > 0xFFU)
 		return -EBUSY;
-	if (m == NULL) {
+	if (fresh) {
 		for (uint32_t i = 0; i < PTDEV_MSI_MAX && m == NULL; i++)
 			if (!msis[i].used)
 				m = &msis[i];
-		if (m == NULL || msi_vector_alloc(pcpu, &vector) != 0)
+		if (m == NULL)
 			return -ENOSPC;
-		m->used = true;
-		m->pcpu = pcpu;
-		m->vector = vector;
-		pr_info("VM %u: %s %u of %02x:%02x.%u -> host vector %#x on pCPU %u", vm->id,
-			msix ? "MSI-X entry" : "MSI", index, BDF_BUS(r->phys_bdf),
-			BDF_DEV(r->phys_bdf), BDF_FN(r->phys_bdf), vector, pcpu);
-	} else if (m->pcpu != pcpu) {
-		/* The guest retargeted it to a vCPU on another pCPU. */
+	}
+	/* A new mapping, or the guest retargeted it to a vCPU on another pCPU. */
+	moved = fresh || m->pcpu != pcpu;
+	if (moved) {
 		if (msi_vector_alloc(pcpu, &vector) != 0)
 			return -ENOSPC;
-		msi_vectors[m->pcpu] &= ~(1U << (m->vector - PTDEV_MSI_VECTOR_BASE));
-		m->pcpu = pcpu;
-		m->vector = vector;
+	} else {
+		vector = m->vector;
 	}
+
+	had_irte = m->has_irte;
+	old_irte = m->irte;
+	/*
+	 * With VT-d interrupt remapping on the device's unit, the device gets a
+	 * remappable-format message naming an entry that holds this pCPU's APIC
+	 * ID and the host vector and accepts only the device's requester ID:
+	 * the device (or its driver in the guest, through a BAR) can no longer
+	 * name a vector or destination of its own.  A masked message holds no
+	 * entry (its in-flight interrupts, if any, fault or are dropped below).
+	 * Without VT-d or IR (emulators) the message stays compatibility format.
+	 */
+	if (!masked) {
+		ret = msi_irte_get(m, vm, r->phys_bdf, pcpu, vector);
+		if (ret != 0 && ret != -ENODEV) {
+			if (moved)
+				msi_vectors[pcpu] &= ~(1U << (vector - PTDEV_MSI_VECTOR_BASE));
+			return ret;
+		}
+		if (ret == -ENODEV && m->has_irte)	/* VT-d went away (cannot happen) */
+			m->has_irte = false;
+	} else {
+		(void)msi_irte_put(m);
+	}
+	if (moved && !fresh)
+		msi_vectors[m->pcpu] &= ~(1U << (m->vector - PTDEV_MSI_VECTOR_BASE));
+	m->used = true;
+	m->pcpu = pcpu;
+	m->vector = vector;
 	m->msix = msix;
 	m->vm = vm;
 	m->phys_bdf = r->phys_bdf;
@@ -592,17 +682,30 @@ static int msi_map(struct vm *vm, struct acrn_hc_msix_remap *r, const struct vla
 	m->index = index;
 	m->guest_addr = r->msi_addr;
 	m->guest_data = r->msi_data;
-	m->masked = (r->vector_ctl & ACRN_HC_MSIX_VECTOR_MASKED) != 0;
-	/*
-	 * Compatibility format (SDM Vol. 3 §11.11): physical destination mode,
-	 * fixed delivery, edge.  Not yet routed through VT-d interrupt
-	 * remapping: the IRTE API exists (vtd_irte_set(), doc/vtd.md); using it
-	 * here (an entry holding this pCPU's APIC ID and m->vector, the
-	 * remappable-format message returned instead) is the next step, after
-	 * which the device can no longer name an arbitrary vector or destination.
-	 */
-	r->msi_addr = 0xFEE00000ULL | ((uint64_t)per_cpu_data[m->pcpu].apic_id << 12);
-	r->msi_data = m->vector;
+	m->masked = masked;
+	if (m->has_irte) {
+		/* Remappable format (VT-d spec §5.1): the handle is all; data 0. */
+		r->msi_addr = vtd_irte_msi_addr(m->irte);
+		r->msi_data = 0;
+	} else {
+		/* Compatibility format (SDM Vol. 3 §11.11): physical destination
+		 * mode, fixed delivery, edge. */
+		r->msi_addr = 0xFEE00000ULL | ((uint64_t)per_cpu_data[m->pcpu].apic_id << 12);
+		r->msi_data = m->vector;
+	}
+	/* One line whenever the host side changes (not for guest-only edits). */
+	if (moved || had_irte != m->has_irte || (had_irte && old_irte != m->irte)) {
+		if (m->has_irte)
+			pr_info("VM %u: %s %u of %02x:%02x.%u -> host vector %#x on pCPU %u, "
+				"remapped via IRTE %u", vm->id, msix ? "MSI-X entry" : "MSI", index,
+				BDF_BUS(m->phys_bdf), BDF_DEV(m->phys_bdf), BDF_FN(m->phys_bdf),
+				vector, pcpu, m->irte);
+		else
+			pr_info("VM %u: %s %u of %02x:%02x.%u -> host vector %#x on pCPU %u, "
+				"compatibility format%s", vm->id, msix ? "MSI-X entry" : "MSI",
+				index, BDF_BUS(m->phys_bdf), BDF_DEV(m->phys_bdf),
+				BDF_FN(m->phys_bdf), vector, pcpu, masked ? " (masked: no IRTE)" : "");
+	}
 	return 0;
 }
 

@@ -15,6 +15,16 @@
  *    message in the interrupt window;
  *  - after every VM is destroyed nothing is owned, no pin is forwarded and
  *    no host vector is remapped.
+ *
+ * An input that starts with "VT" runs with VT-d: the real driver (vtd.c) on
+ * the register model of tests/unit/vtd, one unit for every device, with
+ * interrupt remapping when the next byte is odd (else QI only).  Then an
+ * unmasked message comes back remappable (data 0) and the model delivers it
+ * through its IRTE to a host vector of the MSI range on a pCPU that
+ * ptdev_msi_phys_irq() takes as the mapping's, and only from that device;
+ * a masked one holds no IRTE; a failed remap (the fuzzer may make the next
+ * interrupt entry cache invalidation fail) changes no mapping and no IRTE;
+ * and after every VM is destroyed no IRTE is left.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,8 +40,83 @@
 #include <common/sched.h>
 #include <public/acrn_common.h>
 #include <lib/errno.h>
+#include <arch/x86/per_cpu.h>
+#include <arch/x86/vtd.h>
 
 #include "../fuzz_input.h"
+#include "../../unit/vtd/vtd_model.h"
+#include "../../unit/pgtable/pgt_test_mem.h"
+
+#define UNIT		0xFED90000ULL
+
+/* VT-d for this input: 0 none, 1 a unit with QI, 2 with QI and IR. */
+static int vtd_mode;
+static struct pgt_test_mem tmem;
+static struct vtm model;
+static struct vtm_unit *unit;
+
+static void vtd_begin(struct input *in)
+{
+	static bool arena;
+	struct dmar_info info;
+
+	vtd_mode = 0;
+	if (in->n < 3 || in->p[0] != 'V' || in->p[1] != 'T')
+		return;
+	in->p += 2;
+	in->n -= 2;
+	vtd_mode = (take8(in) & 1U) != 0 ? 2 : 1;
+	if (!arena) {
+		pgt_test_mem_init(&tmem);
+		arena = true;
+	}
+	pgt_test_mem_reset(&tmem);
+	memset(&model, 0, sizeof(model));
+	model.mem = &pgt_test_ops;
+	model.mem_ctx = &tmem;
+	vtm_attach(&model);
+	unit = vtm_add_unit(&model, UNIT);
+	unit->ecap |= VTM_ECAP_QI | (vtd_mode == 2 ? VTM_ECAP_IR : 0);
+	memset(&info, 0, sizeof(info));
+	info.host_addr_width = 39;
+	info.unit_count = 1;
+	info.units[0].reg_base = UNIT;
+	info.units[0].include_all = true;
+	if (vtd_setup(&info, &vtm_ops, &model) != 0)
+		abort();
+}
+
+static void vtd_end(void)
+{
+	if (vtd_mode == 0)
+		return;
+	vtd_teardown();
+	if (tmem.live != 0 || unit->ire_bad != 0 || unit->bad_access != 0)
+		abort();		/* a table page leaked, or IR enabled wrongly */
+	vtd_mode = 0;
+}
+
+/* IRTEs of the unit that deliver for requester @sid. */
+static unsigned irtes_present(uint16_t sid)
+{
+	struct vtm_irq out;
+	unsigned n = 0;
+
+	for (uint16_t k = 0; vtd_mode == 2 && k < VTD_IRT_ENTRIES; k++)
+		if (vtm_msi(unit, sid, vtd_irte_msi_addr(k), 0, &out) == 0)
+			n++;
+	return n;
+}
+
+/* The pCPU whose APIC ID is @apic_id, or FAKE_PCPUS. */
+static uint32_t pcpu_of(uint32_t apic_id)
+{
+	uint32_t p;
+
+	for (p = 0; p < FAKE_PCPUS && per_cpu_data[p].apic_id != apic_id; p++)
+		;
+	return p;
+}
 
 #define OFF_PARAM	0x0000UL
 #define OFF_DEV		0x0800UL
@@ -71,7 +156,7 @@ static void check(const char *what, int64_t r)
 {
 	switch (r) {
 	case 0: case -EINVAL: case -EFAULT: case -EBUSY: case -ENODEV: case -ENOSPC:
-	case -ENOENT: case -ENOTSUP: case -ENOMEM: case -ETIMEDOUT:
+	case -ENOENT: case -ENOTSUP: case -ENOMEM: case -ETIMEDOUT: case -EIO:
 		return;
 	default:
 		fprintf(stderr, "%s returned %ld\n", what, (long)r);
@@ -93,10 +178,36 @@ static void check_owners(void)
 	}
 }
 
-static void msix_remap_step(struct input *in, uint64_t vmid, uint64_t gpa)
+/* With IR: the message @m came back with is delivered as the mapping says. */
+static void check_remapped(const struct acrn_hc_msix_remap *m)
+{
+	bool masked = (m->vector_ctl & ACRN_HC_MSIX_VECTOR_MASKED) != 0;
+	uint32_t addr = (uint32_t)m->msi_addr;
+	struct vtm_irq out;
+
+	if (masked) {
+		if ((addr & 0x10U) != 0)
+			abort();	/* a masked message names an IRTE */
+		return;
+	}
+	if ((m->msi_addr >> 32) != 0 || (addr & 0xFFF0001FU) != 0xFEE00010U || m->msi_data != 0)
+		abort();		/* not a remappable-format message */
+	if (vtm_msi(unit, m->phys_bdf, addr, 0, &out) != 0 || !out.remapped || out.logical ||
+	    out.level || out.delivery != VTD_DELIVERY_FIXED ||
+	    out.vector < PTDEV_MSI_VECTOR_BASE ||
+	    out.vector >= PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS ||
+	    pcpu_of(out.dest) >= FAKE_PCPUS || !ptdev_msi_phys_irq(pcpu_of(out.dest), out.vector))
+		abort();		/* the IRTE does not deliver to the mapping's host vector */
+	if (vtm_msi(unit, (uint16_t)(m->phys_bdf ^ 1U), addr, 0, &out) != VTM_FR_IR_SID)
+		abort();		/* another requester may use the entry */
+}
+
+static void msix_remap_step(struct input *in, uint64_t vmid, uint64_t gpa, bool bad_iec)
 {
 	struct acrn_hc_msix_remap *m = fake_sos_ptr(OFF_MSI);
+	struct vm *vm = vmid < MAX_VMS ? vm_get((uint16_t)vmid) : NULL;
 	uint8_t f = take8(in);
+	unsigned count = 0, irtes = 0;
 	int64_t r;
 
 	memset(m, 0, sizeof(*m));
@@ -109,15 +220,33 @@ static void msix_remap_step(struct input *in, uint64_t vmid, uint64_t gpa)
 	m->msi_addr = (f & 0x08) ? take64(in) : 0xFEE00000ULL | (uint64_t)(take8(in) % 4) << 12;
 	m->msi_data = (f & 0x08) ? (uint32_t)take64(in) : take8(in);
 	touch(m->phys_bdf);
+	if (vm != NULL) {
+		count = ptdev_msi_count(vm);
+		irtes = irtes_present(m->phys_bdf);
+	}
+	if (vtd_mode != 0 && bad_iec)
+		unit->qi_bad_type = 4;	/* the next IEC invalidation is refused */
 	r = hc_vm_pci_msix_remap(fake.caller, vmid, gpa ? gpa : fake_sos_gpa(OFF_MSI));
+	if (vtd_mode != 0)
+		unit->qi_bad_type = 0;
 	check("msix_remap", r);
+	if (r != 0 && gpa == 0 && vm != NULL && vm_get((uint16_t)vmid) == vm &&
+	    (ptdev_msi_count(vm) != count || irtes_present(m->phys_bdf) != irtes))
+		abort();		/* a refused remap left state behind */
 	if (r != 0 || gpa != 0)
 		return;
 	if (owner[m->phys_bdf] != vmid)
 		abort();		/* remapped a message of a device not its own */
-	if ((m->msi_ctl & ACRN_HC_MSIX_REMAP_ENABLE) != 0 &&
-	    ((m->msi_addr & ~0xFF000ULL) != 0xFEE00000ULL || m->msi_data < PTDEV_MSI_VECTOR_BASE ||
-	     m->msi_data >= PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS))
+	if ((m->msi_ctl & ACRN_HC_MSIX_REMAP_ENABLE) == 0)
+		return;
+	if (vtd_mode == 2 && (m->msi_addr & 0x10U) != 0) {
+		check_remapped(m);
+		return;
+	}
+	if (vtd_mode == 2)
+		check_remapped(m);	/* compatibility format: only when masked */
+	if ((m->msi_addr & ~0xFF000ULL) != 0xFEE00000ULL || m->msi_data < PTDEV_MSI_VECTOR_BASE ||
+	    m->msi_data >= PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS)
 		abort();		/* not a compatibility-format message to a host vector */
 }
 
@@ -224,7 +353,7 @@ static void step(struct input *in)
 		break;
 	}
 	case 8:
-		msix_remap_step(in, vmid, gpa);
+		msix_remap_step(in, vmid, gpa, (op & 0x40) != 0);
 		break;
 	case 9: {
 		uint32_t pcpu = take8(in) % (FAKE_PCPUS + 1);
@@ -266,6 +395,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fake_hv_init() != 0)
 		abort();
+	vtd_begin(&in);
 	for (unsigned i = 0; i < ntouched; i++)
 		owner[touched[i]] = 0;
 	ntouched = 0;
@@ -287,6 +417,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t v = 0; v < PTDEV_MSI_VECTORS; v++)
 			if (ptdev_msi_phys_irq(pcpu, PTDEV_MSI_VECTOR_BASE + v))
 				abort();	/* a host vector still remapped */
+	for (unsigned i = 0; i < ntouched; i++)
+		if (irtes_present(touched[i]) != 0)
+			abort();	/* an IRTE outlived its VM */
 	fake_hv_fini();
+	vtd_end();
 	return 0;
 }

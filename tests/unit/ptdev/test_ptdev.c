@@ -27,6 +27,9 @@
 #include <lib/errno.h>
 #include <lib/pgtable.h>
 #include <lib/util.h>
+#include <arch/x86/vtd.h>
+#include "../vtd/vtd_model.h"
+#include "../pgtable/pgt_test_mem.h"
 
 #define OFF_PARAM	0x0000UL
 #define OFF_DEV		0x0800UL
@@ -591,6 +594,342 @@ static void test_msi_on_a_shared_pcpu_is_ebusy(void **state)
 	assert_int_equal(ptdev_msi_count(vm), 0);
 }
 
+/* ---- MSI through VT-d interrupt remapping (vtd.c on the register model) ---- */
+
+#define UNIT		0xFED90000ULL
+#define OTHER_SID	BDF(0, 5, 0)	/* a device that is not the VM's */
+
+static struct ir_fixture {
+	struct pgt_test_mem tmem;	/* the unit's tables */
+	struct vtm model;
+	struct dmar_info info;
+	struct vtm_unit *u;
+} *irf;
+
+/*
+ * One remapping unit for every device (INCLUDE_PCI_ALL), brought up by the
+ * real driver: with @ecap QI+IR it remaps interrupts, with QI alone not.
+ */
+static int ir_setup_ecap(uint64_t ecap)
+{
+	if (fake_hv_init() != 0)
+		return -1;
+	irf = calloc(1, sizeof(*irf));
+	if (irf == NULL)
+		return -1;
+	pgt_test_mem_init(&irf->tmem);
+	irf->model.mem = &pgt_test_ops;
+	irf->model.mem_ctx = &irf->tmem;
+	vtm_attach(&irf->model);
+	irf->u = vtm_add_unit(&irf->model, UNIT);
+	irf->u->ecap |= ecap;
+	irf->info.host_addr_width = 39;
+	irf->info.unit_count = 1;
+	irf->info.units[0].reg_base = UNIT;
+	irf->info.units[0].include_all = true;
+	return vtd_setup(&irf->info, &vtm_ops, &irf->model) == 0 ? 0 : -1;
+}
+
+static int ir_setup(void **state)
+{
+	return ir_setup_ecap(VTM_ECAP_QI | VTM_ECAP_IR);
+}
+
+static int noir_setup(void **state)
+{
+	return ir_setup_ecap(VTM_ECAP_QI);
+}
+
+static int ir_teardown(void **state)
+{
+	fake_hv_fini();		/* destroys the VMs: ptdev, then VT-d, let go */
+	vtd_teardown();
+	assert_int_equal(irf->tmem.live, 0);
+	assert_int_equal(irf->u->ire_bad, 0);
+	pgt_test_mem_fini(&irf->tmem);
+	free(irf);
+	irf = NULL;
+	return 0;
+}
+
+/* Interrupt remapping entries of the unit that deliver for @sid. */
+static unsigned int irtes_present(uint16_t sid)
+{
+	unsigned int n = 0;
+	struct vtm_irq out;
+
+	for (uint16_t k = 0; k < VTD_IRT_ENTRIES; k++)
+		if (vtm_msi(irf->u, sid, vtd_irte_msi_addr(k), 0, &out) == 0)
+			n++;
+	return n;
+}
+
+static struct acrn_hc_msix_remap *last_msg(void)
+{
+	return fake_sos_ptr(OFF_MSI);
+}
+
+/* A User VM with two vCPUs on two dedicated pCPUs. */
+static uint16_t make_vm2(void)
+{
+	struct acrn_hc_vm_creation *cv = fake_sos_ptr(OFF_PARAM);
+
+	for (uint32_t p = 1; p < FAKE_PCPUS; p++)
+		sched_set_dedicated(p);
+	memset(cv, 0, sizeof(*cv));
+	cv->vcpu_num = 2;
+	assert_int_equal(hc_create_vm(fake.caller, fake_sos_gpa(OFF_PARAM)), 0);
+	assert_non_null(vm_get(cv->vmid));
+	assert_int_equal(vm_get(cv->vmid)->vcpu_count, 2);
+	assert_int_not_equal(vm_get(cv->vmid)->vcpus[0]->pcpu, vm_get(cv->vmid)->vcpus[1]->pcpu);
+	return cv->vmid;
+}
+
+static void test_msi_ir_gives_remappable_message_and_programs_the_irte(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	uint32_t pcpu = vm->vcpus[0]->pcpu;
+	struct vtm_irq out;
+	uint32_t addr;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x4031), 0);
+	addr = (uint32_t)last_msg()->msi_addr;
+	/* Remappable format (VT-d §5.1): 0xFEE, interrupt format bit 4, SHV 0; data 0. */
+	assert_int_equal(last_msg()->msi_addr >> 32, 0);
+	assert_int_equal(addr & 0xFFF0001FU, 0xFEE00010U);
+	assert_int_equal(last_msg()->msi_data, 0);
+	assert_non_null(strstr(fake_log_last(), "remapped via IRTE"));
+
+	/* What the unit delivers when the device writes that message. */
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), 0);
+	assert_true(out.remapped);
+	assert_int_equal(out.dest, per_cpu_data[pcpu].apic_id);
+	assert_false(out.logical);
+	assert_false(out.level);
+	assert_int_equal(out.delivery, VTD_DELIVERY_FIXED);
+	assert_in_range(out.vector, PTDEV_MSI_VECTOR_BASE,
+			PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1);
+	/* That host vector is the entry's: the guest's message is injected. */
+	assert_true(ptdev_msi_phys_irq(pcpu, out.vector));
+	assert_int_equal(fake_virq.msi_calls, 1);
+	assert_int_equal(fake_virq.msi_data, 0x4031);
+	/* Only the device itself may use the entry. */
+	assert_int_equal(vtm_msi(irf->u, OTHER_SID, addr, 0, &out), VTM_FR_IR_SID);
+	assert_int_equal(irtes_present(PHYS), 1);
+
+	/* A second entry gets an IRTE of its own. */
+	assert_int_equal(remap_entry(id, 4, 0xFEE00000, 0x52), 0);
+	assert_int_not_equal((uint32_t)last_msg()->msi_addr, addr);
+	assert_int_equal(irtes_present(PHYS), 2);
+}
+
+static void test_msi_ir_remap_of_the_same_entry_updates_its_irte(void **state)
+{
+	uint16_t id = make_vm2();
+	struct vm *vm = vm_get(id);
+	uint32_t p0 = vm->vcpus[0]->pcpu, p1 = vm->vcpus[1]->pcpu;
+	struct vtm_irq out;
+	uint32_t addr;
+	uint8_t v0;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), 0);
+	addr = (uint32_t)last_msg()->msi_addr;
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), 0);	/* now in the IEC */
+	v0 = out.vector;
+
+	/* New guest vector, same target: same entry, same host side. */
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x42), 0);
+	assert_int_equal((uint32_t)last_msg()->msi_addr, addr);
+	assert_int_equal(last_msg()->msi_data, 0);
+	assert_int_equal(irtes_present(PHYS), 1);
+
+	/* Retargeted to vCPU 1 (APIC ID 1): the same entry now names p1. */
+	assert_int_equal(remap_entry(id, 3, 0xFEE01000, 0x43), 0);
+	assert_int_equal((uint32_t)last_msg()->msi_addr, addr);
+	assert_int_equal(irtes_present(PHYS), 1);
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), 0);	/* IEC was invalidated */
+	assert_int_equal(out.dest, per_cpu_data[p1].apic_id);
+	assert_true(ptdev_msi_phys_irq(p1, out.vector));
+	assert_int_equal(fake_virq.msi_data, 0x43);
+	assert_false(ptdev_msi_phys_irq(p0, v0));	/* the old vector was given back */
+}
+
+static void test_msi_ir_drop_deassign_and_destroy_clear_the_irte(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	struct vtm_irq out;
+	uint32_t addr;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 1, 0xFEE00000, 0x41), 0);
+	addr = (uint32_t)last_msg()->msi_addr;
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), 0);	/* cached */
+	assert_int_equal(unmap_entry(id, 1), 0);
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), VTM_FR_IR_NP);
+	assert_int_equal(irtes_present(PHYS), 0);
+
+	/* The guest's MSI (not MSI-X) the same way. */
+	msi(PHYS, VIRT, 0, 0, 0xFEE00000, 0x45);
+	assert_int_equal(remap(id), 0);
+	assert_int_equal(irtes_present(PHYS), 1);
+	msi(PHYS, VIRT, 0, 0, 0, 0)->msi_ctl = 0;
+	assert_int_equal(remap(id), 0);
+	assert_int_equal(irtes_present(PHYS), 0);
+
+	assert_int_equal(remap_entry(id, 1, 0xFEE00000, 0x41), 0);
+	assert_int_equal(irtes_present(PHYS), 1);
+	assert_int_equal(deassign(id, PHYS, VIRT), 0);
+	assert_int_equal(irtes_present(PHYS), 0);
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 1, 0xFEE00000, 0x41), 0);
+	assert_int_equal(remap_entry(id, 2, 0xFEE00000, 0x42), 0);
+	assert_int_equal(irtes_present(PHYS), 2);
+	ptdev_release_vm(vm);	/* what HC_DESTROY_VM does first */
+	assert_int_equal(irtes_present(PHYS), 0);
+	assert_int_equal(ptdev_msi_count(vm), 0);
+}
+
+static void test_msi_ir_masked_holds_no_irte(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	uint32_t pcpu = vm->vcpus[0]->pcpu;
+	struct acrn_hc_msix_remap *r;
+	struct vtm_irq out;
+	uint32_t addr;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), 0);
+	addr = (uint32_t)last_msg()->msi_addr;
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), 0);	/* cached */
+	assert_int_equal(irtes_present(PHYS), 1);
+
+	/* The guest masks it: the entry goes (and out of the IEC). */
+	r = msi(PHYS, VIRT, 1, 3, 0xFEE00000, 0x41);
+	r->vector_ctl = ACRN_HC_MSIX_VECTOR_MASKED;
+	assert_int_equal(remap(id), 0);
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), VTM_FR_IR_NP);
+	assert_int_equal(irtes_present(PHYS), 0);
+	assert_int_equal(ptdev_msi_count(vm), 1);	/* the mapping and its vector stay */
+	assert_non_null(strstr(fake_log_last(), "no IRTE"));
+	/* The message returned for the masked entry names no entry either. */
+	assert_int_equal(last_msg()->msi_addr & 0x10U, 0);
+
+	/* A new entry the guest enables masked holds none either. */
+	r = msi(PHYS, VIRT, 1, 4, 0xFEE00000, 0x42);
+	r->vector_ctl = ACRN_HC_MSIX_VECTOR_MASKED;
+	assert_int_equal(remap(id), 0);
+	assert_int_equal(irtes_present(PHYS), 0);
+	assert_int_equal(ptdev_msi_count(vm), 2);
+
+	/* Unmasked: remappable again, through an entry holding the same host vector. */
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), 0);
+	assert_int_equal(last_msg()->msi_addr & 0xFFF0001FU, 0xFEE00010U);
+	assert_int_equal(irtes_present(PHYS), 1);
+	assert_int_equal(vtm_msi(irf->u, PHYS, (uint32_t)last_msg()->msi_addr, 0, &out), 0);
+	assert_true(ptdev_msi_phys_irq(pcpu, out.vector));
+	assert_int_equal(fake_virq.msi_data, 0x41);
+}
+
+/* VT-d present but its unit does not remap interrupts: compatibility format, as without VT-d. */
+static void test_msi_unit_without_ir_keeps_compatibility_format(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	uint32_t pcpu = vm->vcpus[0]->pcpu;
+
+	assert_true(vtd_present());
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), 0);
+	assert_int_equal(last_msg()->msi_addr,
+			 0xFEE00000ULL | ((uint64_t)per_cpu_data[pcpu].apic_id << 12));
+	assert_true(ptdev_msi_phys_irq(pcpu, last_msg()->msi_data));
+	assert_non_null(strstr(fake_log_last(), "compatibility format"));
+}
+
+/* No DMAR at all (emulators): the same, and the log says so. */
+static void test_msi_without_vtd_logs_compatibility_format(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	uint32_t pcpu = vm->vcpus[0]->pcpu;
+
+	assert_false(vtd_present());
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), 0);
+	assert_int_equal(last_msg()->msi_addr,
+			 0xFEE00000ULL | ((uint64_t)per_cpu_data[pcpu].apic_id << 12));
+	assert_in_range(last_msg()->msi_data, PTDEV_MSI_VECTOR_BASE,
+			PTDEV_MSI_VECTOR_BASE + PTDEV_MSI_VECTORS - 1);
+	assert_non_null(strstr(fake_log_last(), "compatibility format"));
+}
+
+/* The unit's table is full: -ENOSPC, and no mapping or host vector is left behind. */
+static void test_msi_ir_table_full_leaves_no_state(void **state)
+{
+	uint16_t id = make_vm();
+	struct vm *vm = vm_get(id);
+	struct vtd_irq irq = { .vector = 0x99, .dest = 0 };
+	uint16_t idx = VTD_IRTE_NEW;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	for (uint32_t k = 0; k < VTD_IRT_ENTRIES; k++) {
+		idx = VTD_IRTE_NEW;
+		assert_int_equal(vtd_irte_set(vm, OTHER_SID, &irq, &idx), 0);
+	}
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), -ENOSPC);
+	assert_int_equal(ptdev_msi_count(vm), 0);
+	for (uint32_t v = 0; v < PTDEV_MSI_VECTORS; v++)
+		assert_false(ptdev_msi_phys_irq(vm->vcpus[0]->pcpu, PTDEV_MSI_VECTOR_BASE + v));
+
+	/* One entry free: the mapping takes it and the first host vector (none leaked). */
+	assert_int_equal(vtd_irte_clear(vm, OTHER_SID, idx), 0);
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), 0);
+	assert_int_equal((uint32_t)last_msg()->msi_addr, vtd_irte_msi_addr(idx));
+	assert_int_equal(ptdev_msi_count(vm), 1);
+	assert_true(ptdev_msi_phys_irq(vm->vcpus[0]->pcpu, PTDEV_MSI_VECTOR_BASE));
+}
+
+/* The unit fails the interrupt entry cache invalidation: the error, and no state. */
+static void test_msi_ir_invalidation_error_leaves_no_state(void **state)
+{
+	uint16_t id = make_vm2();
+	struct vm *vm = vm_get(id);
+	uint32_t p0 = vm->vcpus[0]->pcpu, p1 = vm->vcpus[1]->pcpu;
+	struct vtm_irq out;
+	uint32_t addr;
+	int64_t ret;
+
+	assert_int_equal(assign(id, PHYS, VIRT), 0);
+	irf->u->qi_bad_type = 4;	/* the next IEC invalidation descriptor is refused */
+	ret = remap_entry(id, 3, 0xFEE00000, 0x41);
+	assert_true(ret == -EIO || ret == -ETIMEDOUT);
+	assert_int_equal(ptdev_msi_count(vm), 0);
+	assert_int_equal(irtes_present(PHYS), 0);
+	for (uint32_t v = 0; v < PTDEV_MSI_VECTORS; v++)
+		assert_false(ptdev_msi_phys_irq(p0, PTDEV_MSI_VECTOR_BASE + v));
+
+	/* A mapped entry retargeted to vCPU 1 when the invalidation fails keeps its old target. */
+	assert_int_equal(remap_entry(id, 3, 0xFEE00000, 0x41), 0);
+	addr = (uint32_t)last_msg()->msi_addr;
+	irf->u->qi_bad_type = 4;
+	ret = remap_entry(id, 3, 0xFEE01000, 0x42);
+	assert_true(ret == -EIO || ret == -ETIMEDOUT);
+	assert_int_equal(vtm_msi(irf->u, PHYS, addr, 0, &out), 0);
+	assert_int_equal(out.dest, per_cpu_data[p0].apic_id);
+	assert_true(ptdev_msi_phys_irq(p0, out.vector));
+	assert_int_equal(fake_virq.msi_data, 0x41);		/* the old guest message */
+	/* p1's vector was not kept: a mapping there gets the first one. */
+	assert_int_equal(remap_entry(id, 4, 0xFEE01000, 0x43), 0);
+	assert_true(ptdev_msi_phys_irq(p1, PTDEV_MSI_VECTOR_BASE));
+	assert_int_equal(fake_virq.msi_data, 0x43);
+}
+
 /* ---- MMIO BARs for the EPT ---- */
 
 static void test_mmio_ok_only_inside_an_owned_memory_bar(void **state)
@@ -656,6 +995,8 @@ static void test_set_memory_regions_maps_an_owned_bar_uncached_only(void **state
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define IR(f) cmocka_unit_test_setup_teardown(f, ir_setup, ir_teardown)
+#define NOIR(f) cmocka_unit_test_setup_teardown(f, noir_setup, ir_teardown)
 
 int main(void)
 {
@@ -682,6 +1023,14 @@ int main(void)
 		T(test_msi_host_vectors_run_out_with_enospc),
 		T(test_deassign_and_destroy_drop_msi_mappings),
 		T(test_msi_on_a_shared_pcpu_is_ebusy),
+		IR(test_msi_ir_gives_remappable_message_and_programs_the_irte),
+		IR(test_msi_ir_remap_of_the_same_entry_updates_its_irte),
+		IR(test_msi_ir_drop_deassign_and_destroy_clear_the_irte),
+		IR(test_msi_ir_masked_holds_no_irte),
+		NOIR(test_msi_unit_without_ir_keeps_compatibility_format),
+		T(test_msi_without_vtd_logs_compatibility_format),
+		IR(test_msi_ir_table_full_leaves_no_state),
+		IR(test_msi_ir_invalidation_error_leaves_no_state),
 		T(test_mmio_ok_only_inside_an_owned_memory_bar),
 		T(test_set_memory_regions_maps_an_owned_bar_uncached_only),
 	};
