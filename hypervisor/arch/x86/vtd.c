@@ -880,7 +880,7 @@ static struct vtd_entry *vtd_context(struct vtd_unit *u, uint16_t bdf, bool crea
 {
 	const struct pgtable_ops *m = vtd.ops->mem;
 	struct vtd_entry *re = &u->root[bdf >> 8];
-	struct vtd_entry *ct = NULL;
+	struct vtd_entry *ct = NULL, *copy;
 
 	if (FGET(RE_P, re->lo)) {
 		ct = m->phys_to_virt(vtd.ctx, re->lo & FMASK(RE_CTP));
@@ -889,8 +889,7 @@ static struct vtd_entry *vtd_context(struct vtd_unit *u, uint16_t bdf, bool crea
 	} else if (!create) {
 		return NULL;
 	}
-	struct vtd_entry *copy = m->alloc_page(vtd.ctx);
-
+	copy = m->alloc_page(vtd.ctx);
 	if (copy == NULL)
 		return NULL;
 	if (ct != NULL)
@@ -1046,6 +1045,7 @@ static int vtd_sos_attach_locked(struct vm *sos)
 	const struct pgtable_ops *m = vtd.ops->mem;
 	uint16_t did = vtd_did(sos);
 	struct vtd_domain *d;
+	uint32_t fresh = 0;	/* units whose shared table this call allocated */
 	int ret = 0;
 
 	if (vtd.domains[sos->id].live)
@@ -1054,16 +1054,22 @@ static int vtd_sos_attach_locked(struct vm *sos)
 	if (ret != 0)
 		return ret;
 	ret = vtd_domain_rmrr(d, 0, true);
+	/* A unit keeps its shared table after a detach (root entries still point there). */
 	for (uint32_t i = 0; ret == 0 && i < vtd.unit_count; i++) {
+		if (vtd.units[i].sos_ct != NULL)
+			continue;
 		vtd.units[i].sos_ct = m->alloc_page(vtd.ctx);
 		if (vtd.units[i].sos_ct == NULL)
 			ret = -ENOMEM;
+		else
+			fresh |= 1U << i;
 	}
 	if (ret != 0) {
 		for (uint32_t i = 0; i < vtd.unit_count; i++) {
-			if (vtd.units[i].sos_ct != NULL)
+			if (fresh & (1U << i)) {
 				m->free_page(vtd.ctx, vtd.units[i].sos_ct);
-			vtd.units[i].sos_ct = NULL;
+				vtd.units[i].sos_ct = NULL;
+			}
 		}
 		pgtable_destroy(&d->sl);
 		d->live = false;

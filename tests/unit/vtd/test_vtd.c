@@ -1267,6 +1267,14 @@ static void test_vtd_sos_release_blocks_its_devices(void **state)
 	vtd_release_vm(f->vm);
 	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x2000, true, &hpa), VTM_FR_CTX_NP);
 	assert_int_equal(f->tmem.live, live_before + 3);
+	/* Attached again, it reuses the shared tables and fills bus 0's copy. */
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	expect_sos_dma(u1, BDF(0, 4, 0));
+	expect_sos_dma(u1, BDF(0, 3, 0));
+	expect_sos_dma(u1, BDF(9, 0, 0));
+	expect_sos_dma(&f->model.units[0], BDF(0, 2, 0));
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	expect_uos_dma(u1, BDF(0, 3, 0));
 }
 
 int main(void)
