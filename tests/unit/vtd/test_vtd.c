@@ -1277,6 +1277,34 @@ static void test_vtd_sos_release_blocks_its_devices(void **state)
 	expect_uos_dma(u1, BDF(0, 3, 0));
 }
 
+/* The unit refuses the invalidation of the Service VM's domain: the device stays with it. */
+static void test_vtd_sos_move_refused_invalidation_keeps_device_with_sos(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	const uint64_t *root, *ct;
+	unsigned int live;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	live = f->tmem.live;
+	u1->refuse_inval = true;
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -EIO);
+	u1->refuse_inval = false;
+	root = root_of(f, u1);
+	ct = pgt_test_p2v(&f->tmem, root[0] & ~0xFFFULL);
+	assert_true(ct[0x18 * 2] & 1U);
+	assert_int_equal(ct[0x18 * 2 + 1] >> 8, 1);	/* still domain 1 */
+	expect_sos_dma(u1, BDF(0, 3, 0));
+	assert_int_equal(f->tmem.live, live + 1);	/* only bus 0's copy: no User VM domain */
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), -ENOENT);
+	/* Once the unit answers again the move works. */
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	expect_uos_dma(u1, BDF(0, 3, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1318,6 +1346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vtd_sos_attach_out_of_memory_changes_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_sos_assign_out_of_memory_keeps_device_with_sos, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_sos_release_blocks_its_devices, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_move_refused_invalidation_keeps_device_with_sos, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
