@@ -16,8 +16,10 @@
  * has one shared context table whose entries all point at it, and every bus
  * root entry points there; a bus gets a private copy (one page) the first
  * time a device on it is assigned to a User VM, so editing that device's
- * entry never touches another bus.  Assignment moves a device's entry from
- * the Service VM's domain to the User VM's and back.  Attach turns
+ * entry never touches another bus; when its last User VM device goes back
+ * the bus returns to the shared table and the copy is freed.  Assignment
+ * moves a device's entry from the Service VM's domain to the User VM's and
+ * back.  Attach turns
  * translation on; without a Service VM translation stays off on a unit until
  * a device behind it is assigned (with TE set, DMA of every device without a
  * present context entry is blocked).
@@ -979,6 +981,33 @@ out:
 }
 
 /*
+ * A bus whose private context table is the shared one again (its last User
+ * VM device went back) returns to the shared table; the copy is freed once
+ * the context cache is known to have forgotten it, else it stays in use.
+ */
+static int vtd_ct_reclaim(struct vtd_unit *u, uint16_t bus)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+	struct vtd_entry *re = &u->root[bus];
+	struct vtd_entry *ct = m->phys_to_virt(vtd.ctx, re->lo & FMASK(RE_CTP));
+	uint64_t own = re->lo;
+	int ret;
+
+	if (ct == u->sos_ct || memcmp(ct, u->sos_ct, PAGE_SIZE) != 0)
+		return 0;
+	re->lo = (vtd_pa(u->sos_ct) & FMASK(RE_CTP)) | FMASK(RE_P);
+	vtd_flush(u, re, sizeof(*re));
+	ret = vtd_invalidate(u, true, vtd_sos_did());
+	if (ret != 0) {
+		re->lo = own;	/* same entries either way: keep the copy */
+		vtd_flush(u, re, sizeof(*re));
+		return ret;
+	}
+	m->free_page(vtd.ctx, ct);
+	return 0;
+}
+
+/*
  * Called with vtd_lock held.  The device goes back to the Service VM's
  * domain when there is one, else it is blocked (context entry not present).
  */
@@ -1010,6 +1039,8 @@ static int vtd_unassign_locked(struct vm *vm, uint16_t bdf)
 
 		vtd_ce_set_sos(u, ce);
 		r = vtd_invalidate(u, true, vtd_sos_did());
+		if (r == 0)
+			r = vtd_ct_reclaim(u, bdf >> 8);
 		ret = ret != 0 ? ret : r;
 	}
 	return ret;

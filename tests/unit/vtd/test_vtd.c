@@ -1103,8 +1103,10 @@ static void test_vtd_sos_assign_moves_device_and_unassign_gives_it_back(void **s
 	expect_sos_dma(u1, BDF(0, 3, 0));
 	expect_sos_dma(u1, BDF(0, 5, 1));
 	expect_sos_dma(u1, BDF(3, 0, 0));
-	/* User VM domains freed; the two buses' private context tables stay. */
-	assert_int_equal(f->tmem.live, live_attached + 2);
+	/* User VM domains freed; buses 0 and 3 are back on the shared table, their copies freed. */
+	assert_int_equal(f->tmem.live, live_attached);
+	assert_int_equal(root_of(f, u1)[2 * 0], root_of(f, u1)[2 * 1]);
+	assert_int_equal(root_of(f, u1)[2 * 3], root_of(f, u1)[2 * 1]);
 }
 
 /* The move invalidates the Service VM's domain, then the User VM's, and back. */
@@ -1126,11 +1128,13 @@ static void test_vtd_sos_move_invalidates_both_domains(void **state)
 	assert_int_equal(u1->qi_log[n + 4].lo, IQ_IOTLB_DOM(3));
 	n = u1->qi_log_len;
 	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
-	assert_int_equal(u1->qi_log_len, n + 6);
+	/* User VM's domain out, Service VM's in, then bus 0 back on the shared table. */
+	assert_int_equal(u1->qi_log_len, n + 9);
 	assert_int_equal(u1->qi_log[n].lo, IQ_CC_GLOBAL);
 	assert_int_equal(u1->qi_log[n + 1].lo, IQ_IOTLB_DOM(3));
 	assert_int_equal(u1->qi_log[n + 3].lo, IQ_CC_GLOBAL);
 	assert_int_equal(u1->qi_log[n + 4].lo, IQ_IOTLB_DOM(1));
+	assert_int_equal(u1->qi_log[n + 6].lo, IQ_CC_GLOBAL);
 	expect_sos_dma(u1, BDF(0, 3, 0));
 }
 
