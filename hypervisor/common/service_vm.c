@@ -24,6 +24,7 @@
 #include <boot/linux_loader.h>
 #include <arch/x86/guest/vmsr.h>
 #include <arch/x86/lapic.h>
+#include <arch/x86/vtd.h>
 #include <arch/x86/spinlock.h>
 #include <dm/vpci_upcall.h>
 #include <arch/x86/per_cpu.h>
@@ -443,6 +444,12 @@ int service_vm_create(const struct boot_info *bi)
 	ret = build_identity_ept(sos);
 	if (ret != 0) {
 		pr_err("cannot build the Service VM's EPT (%d)", ret);
+		return ret;
+	}
+	/* Its devices' DMA through a domain mirroring that EPT, before anything enables VT-d. */
+	ret = vtd_attach_service_vm(sos);
+	if (ret != 0 && ret != -ENODEV) {
+		pr_err("cannot give the Service VM's devices a DMA domain (%d)", ret);
 		return ret;
 	}
 	ret = load_kernel(bi);

@@ -5,15 +5,24 @@
  * same code runs against a register-level model in tests/unit/vtd.
  *
  * Layout: one root table per unit (256 root entries, one per bus) pointing
- * to context tables (256 entries, one per device/function) allocated on
- * demand; a context entry points at the second-level table of the VM the
- * device is assigned to.  Every VM with a device has one domain (domain ID
- * vm->id + 1) whose second-level table mirrors the guest memory of its EPT,
- * shared by all units (all need 4-level second-level tables, SAGAW bit 2).
+ * to context tables (256 entries, one per device/function); a context entry
+ * points at the second-level table of the VM the device belongs to.  Every
+ * VM with a device has one domain (domain ID vm->id + 1) whose second-level
+ * table mirrors the guest memory of its EPT, shared by all units (all need
+ * 4-level second-level tables, SAGAW bit 2).
  *
- * Translation is left off until a device behind a unit is assigned: with TE
- * set, DMA of every device without a present context entry is blocked, so
- * whoever enables it must first have given the Service VM's devices a domain.
+ * The Service VM's domain (vtd_attach_service_vm()) holds every device no
+ * User VM has.  Rather than 256 context tables per unit (1 MiB), each unit
+ * has one shared context table whose entries all point at it, and every bus
+ * root entry points there; a bus gets a private copy (one page) the first
+ * time a device on it is assigned to a User VM, so editing that device's
+ * entry never touches another bus; when its last User VM device goes back
+ * the bus returns to the shared table and the copy is freed.  Assignment
+ * moves a device's entry from the Service VM's domain to the User VM's and
+ * back.  Attach turns
+ * translation on; without a Service VM translation stays off on a unit until
+ * a device behind it is assigned (with TE set, DMA of every device without a
+ * present context entry is blocked).
  *
  * Invalidation goes through the invalidation queue (§6.5.2) on units with
  * ECAP.QI, else through the CCMD/IOTLB registers (§6.5.1).  Every submission
@@ -231,6 +240,7 @@ struct vtd_unit {
 	uint32_t frcd_off;		/* first fault recording register */
 	uint32_t nfr;			/* number of fault recording registers */
 	struct vtd_entry *root;		/* 256 entries, one per bus */
+	struct vtd_entry *sos_ct;	/* shared context table: every entry -> Service VM */
 	bool te;			/* translation enabled */
 	struct vtd_entry *qi;		/* invalidation queue; NULL: register-based */
 	uint32_t *qi_status;		/* page whose first word wait descriptors write */
@@ -257,6 +267,7 @@ static struct {
 	struct vtd_unit units[DMAR_MAX_UNITS];
 	struct vtd_domain domains[MAX_VMS];
 	bool allow_2m, allow_1g;
+	struct vm *sos;		/* the Service VM once attached: owner of every unassigned device */
 } vtd;
 
 static spinlock_t vtd_lock = SPINLOCK_INIT;
@@ -546,9 +557,17 @@ static void vtd_unit_free(struct vtd_unit *u)
 	if (u->root == NULL)
 		return;
 	for (uint32_t bus = 0; bus < 256U; bus++) {
-		if (FGET(RE_P, u->root[bus].lo))
-			m->free_page(vtd.ctx, m->phys_to_virt(vtd.ctx, u->root[bus].lo & FMASK(RE_CTP)));
+		void *ct;
+
+		if (!FGET(RE_P, u->root[bus].lo))
+			continue;
+		ct = m->phys_to_virt(vtd.ctx, u->root[bus].lo & FMASK(RE_CTP));
+		if (ct != u->sos_ct)	/* the shared one is freed once, below */
+			m->free_page(vtd.ctx, ct);
 	}
+	if (u->sos_ct != NULL)
+		m->free_page(vtd.ctx, u->sos_ct);
+	u->sos_ct = NULL;
 	m->free_page(vtd.ctx, u->root);
 	u->root = NULL;
 }
@@ -726,28 +745,36 @@ static int vtd_domain_mirror(struct vtd_domain *d, const struct vm *vm)
 	return 0;
 }
 
-/* Identity-map the RMRRs naming @p bdf: firmware keeps DMA-ing there (§8.4). */
-static int vtd_domain_rmrr(struct vtd_domain *d, uint16_t bdf)
+/*
+ * Identity-map the RMRRs naming @p bdf (every RMRR of segment 0 when @p all:
+ * the Service VM's domain serves all its devices, also those behind bridges
+ * whose scopes are not resolved): firmware keeps DMA-ing there (§8.4).
+ */
+static int vtd_domain_rmrr(struct vtd_domain *d, uint16_t bdf, bool all)
 {
 	for (uint32_t i = 0; i < vtd.info.rmrr_count; i++) {
 		const struct dmar_rmrr *r = &vtd.info.rmrrs[i];
+		uint64_t base = ALIGN_DOWN(r->base, PAGE_SIZE);
+		uint64_t end = ALIGN_UP(r->limit + 1U, PAGE_SIZE);
+		bool named = all;
+		int ret;
 
-		for (uint32_t s = 0; s < r->scope_count; s++) {
-			uint64_t base = ALIGN_DOWN(r->base, PAGE_SIZE);
-			uint64_t end = ALIGN_UP(r->limit + 1U, PAGE_SIZE);
-			int ret;
-
-			if (!r->scopes[s].resolved || r->scopes[s].bdf != bdf || r->segment != 0)
-				continue;
-			if (end <= base || end > PGTABLE_VA_LIMIT)
-				return -EINVAL;
-			ret = pgtable_map(&d->sl, base, base, end - base, PGT_R | PGT_W);
-			if (ret != 0)
-				return ret;
+		for (uint32_t s = 0; s < r->scope_count && !named; s++)
+			named = r->scopes[s].resolved && r->scopes[s].bdf == bdf;
+		if (r->segment != 0 || !named)
+			continue;
+		if (end <= base || end > PGTABLE_VA_LIMIT)
+			return -EINVAL;
+		ret = pgtable_map(&d->sl, base, base, end - base, PGT_R | PGT_W);
+		if (ret != 0)
+			return ret;
+		if (all)
+			pr_info("Service VM: RMRR %#llx-%#llx identity-mapped",
+				(unsigned long long)r->base, (unsigned long long)r->limit);
+		else
 			pr_info("%02x:%02x.%x: RMRR %#llx-%#llx identity-mapped", bdf >> 8,
 				(bdf >> 3) & 0x1FU, bdf & 7U, (unsigned long long)r->base,
 				(unsigned long long)r->limit);
-		}
 	}
 	return 0;
 }
@@ -775,9 +802,15 @@ static int vtd_domain_get(struct vm *vm, struct vtd_domain **out)
 	return 0;
 }
 
+static bool vtd_is_sos_domain(const struct vtd_domain *d)
+{
+	return vtd.sos != NULL && d == &vtd.domains[vtd.sos->id];
+}
+
+/* Free a User VM's domain with its last device; the Service VM's stays. */
 static void vtd_domain_put(struct vtd_domain *d)
 {
-	if (d->live && d->dev_count == 0) {
+	if (d->live && d->dev_count == 0 && !vtd_is_sos_domain(d)) {
 		pgtable_destroy(&d->sl);
 		d->live = false;
 	}
@@ -802,36 +835,80 @@ static struct vtd_unit *vtd_unit_of(uint16_t bdf)
 	return &vtd.units[vtd.unit_of_dmar[i]];
 }
 
-/* The context entry of @p bdf, allocating its context table when @p create. */
+/* The physical address a root entry or context table page stands for. */
+static uint64_t vtd_pa(const void *va)
+{
+	return vtd.ops->mem->virt_to_phys(vtd.ctx, va);
+}
+
+/* §9.3: fill a context entry, the high half first, the present bit last. */
+static void vtd_ce_set(const struct vtd_unit *u, struct vtd_entry *ce, uint16_t did,
+		       const struct vtd_domain *d)
+{
+	ce->hi = FSET(CE_AW, CE_AW_48) | FSET(CE_DID, did);
+	vtd_flush(u, ce, sizeof(*ce));
+	ce->lo = (pgtable_root_pa(&d->sl) & FMASK(CE_SLPTPTR)) |
+		 FSET(CE_TT, CE_TT_UNTRANSLATED) | FMASK(CE_P);
+	vtd_flush(u, ce, sizeof(*ce));
+}
+
+/* Make a context entry not present, then clear the rest. */
+static void vtd_ce_clear(const struct vtd_unit *u, struct vtd_entry *ce)
+{
+	ce->lo = 0;
+	vtd_flush(u, ce, sizeof(*ce));
+	ce->hi = 0;
+	vtd_flush(u, ce, sizeof(*ce));
+}
+
+static uint16_t vtd_sos_did(void)
+{
+	return vtd.sos != NULL ? vtd_did(vtd.sos) : 0U;
+}
+
+static void vtd_ce_set_sos(const struct vtd_unit *u, struct vtd_entry *ce)
+{
+	vtd_ce_set(u, ce, vtd_sos_did(), &vtd.domains[vtd.sos->id]);
+}
+
+/*
+ * The context entry of @p bdf.  With @p create a missing context table is
+ * allocated, and a bus still on the unit's shared Service VM table gets its
+ * own copy of it (copy-on-write: the copy starts with the same entries, so
+ * the unit sees no change until the caller edits one of them).
+ * @return the entry, NULL when absent (!create) or out of memory (create)
+ */
 static struct vtd_entry *vtd_context(struct vtd_unit *u, uint16_t bdf, bool create)
 {
 	const struct pgtable_ops *m = vtd.ops->mem;
 	struct vtd_entry *re = &u->root[bdf >> 8];
-	struct vtd_entry *ct;
+	struct vtd_entry *ct = NULL, *copy;
 
-	if (!FGET(RE_P, re->lo)) {
-		if (!create)
-			return NULL;
-		ct = m->alloc_page(vtd.ctx);
-		if (ct == NULL)
-			return NULL;
-		vtd_flush(u, ct, PAGE_SIZE);
-		re->hi = 0;
-		re->lo = (m->virt_to_phys(vtd.ctx, ct) & FMASK(RE_CTP)) | FMASK(RE_P);
-		vtd_flush(u, re, sizeof(*re));
-	} else {
+	if (FGET(RE_P, re->lo)) {
 		ct = m->phys_to_virt(vtd.ctx, re->lo & FMASK(RE_CTP));
+		if (!create || ct != u->sos_ct)
+			return &ct[bdf & 0xFFU];
+	} else if (!create) {
+		return NULL;
 	}
-	return &ct[bdf & 0xFFU];
+	copy = m->alloc_page(vtd.ctx);
+	if (copy == NULL)
+		return NULL;
+	if (ct != NULL)
+		memcpy(copy, ct, PAGE_SIZE);
+	vtd_flush(u, copy, PAGE_SIZE);
+	re->hi = 0;
+	re->lo = (vtd_pa(copy) & FMASK(RE_CTP)) | FMASK(RE_P);	/* one 64-bit store */
+	vtd_flush(u, re, sizeof(*re));
+	return &copy[bdf & 0xFFU];
 }
-
 
 int vtd_assign_device(struct vm *vm, uint16_t bdf)
 {
 	struct vtd_domain *d;
 	struct vtd_unit *u;
 	struct vtd_entry *ce;
-	uint16_t did;
+	uint16_t did, from = 0;
 	int ret;
 
 	ret = vtd_check_vm(vm, true);
@@ -845,10 +922,22 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf)
 		goto out;
 	}
 	ce = vtd_context(u, bdf, false);
-	if (ce != NULL && FGET(CE_P, ce->lo)) {
-		ret = FGET(CE_DID, ce->hi) == did ? 0 : -EBUSY;
+	if (ce != NULL && FGET(CE_P, ce->lo))
+		from = (uint16_t)FGET(CE_DID, ce->hi);
+	/*
+	 * Already there: nothing to do (for the Service VM, whose domain holds
+	 * every device no User VM has).  Only a device of the Service VM moves;
+	 * one of another User VM must be unassigned from it first.
+	 */
+	if (from != 0 && (from == did || from != vtd_sos_did() || vm == vtd.sos)) {
+		ret = from == did ? 0 : -EBUSY;
 		goto out;
 	}
+	if (vm == vtd.sos) {
+		ret = -EBUSY;	/* not reachable while the Service VM's entries are all present */
+		goto out;
+	}
+	/* Everything that may fail (memory) before the device leaves its domain. */
 	ret = vtd_domain_get(vm, &d);
 	if (ret != 0)
 		goto out;
@@ -856,7 +945,7 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf)
 		ret = -ENOSPC;
 		goto put;
 	}
-	ret = vtd_domain_rmrr(d, bdf);
+	ret = vtd_domain_rmrr(d, bdf, false);
 	if (ret != 0)
 		goto put;
 	ce = vtd_context(u, bdf, true);
@@ -864,11 +953,16 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf)
 		ret = -ENOMEM;
 		goto put;
 	}
-	/* §9.3: high half first, the present bit last. */
-	ce->hi = FSET(CE_AW, CE_AW_48) | FSET(CE_DID, did);
-	ce->lo = (pgtable_root_pa(&d->sl) & FMASK(CE_SLPTPTR)) |
-		 FSET(CE_TT, CE_TT_UNTRANSLATED) | FMASK(CE_P);
-	vtd_flush(u, ce, sizeof(*ce));
+	if (from != 0) {
+		/* A present entry is not rewritten in place: not present, flushed, then the new one. */
+		vtd_ce_clear(u, ce);
+		ret = vtd_invalidate(u, true, from);
+		if (ret != 0) {
+			vtd_ce_set_sos(u, ce);	/* the device stays with the Service VM */
+			goto put;
+		}
+	}
+	vtd_ce_set(u, ce, did, d);
 	d->devs[d->dev_count++] = bdf;
 	ret = vtd_invalidate(u, true, did);
 	if (ret == 0 && !u->te) {
@@ -876,8 +970,8 @@ int vtd_assign_device(struct vm *vm, uint16_t bdf)
 		u->te = ret == 0;
 	}
 	if (ret == 0)
-		pr_info("%02x:%02x.%x assigned to VM %u (domain %u)", bdf >> 8, (bdf >> 3) & 0x1FU,
-			bdf & 7U, vm->id, did);
+		pr_info("%02x:%02x.%x assigned to VM %u (domain %u%s)", bdf >> 8, (bdf >> 3) & 0x1FU,
+			bdf & 7U, vm->id, did, from != 0 ? ", from the Service VM's" : "");
 	goto out;	/* the entry stays: unassign undoes it even after a timeout */
 put:
 	vtd_domain_put(d);
@@ -886,7 +980,37 @@ out:
 	return ret;
 }
 
-/* Called with vtd_lock held. */
+/*
+ * A bus whose private context table is the shared one again (its last User
+ * VM device went back) returns to the shared table; the copy is freed once
+ * the context cache is known to have forgotten it, else it stays in use.
+ */
+static int vtd_ct_reclaim(struct vtd_unit *u, uint16_t bus)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+	struct vtd_entry *re = &u->root[bus];
+	struct vtd_entry *ct = m->phys_to_virt(vtd.ctx, re->lo & FMASK(RE_CTP));
+	uint64_t own = re->lo;
+	int ret;
+
+	if (ct == u->sos_ct || memcmp(ct, u->sos_ct, PAGE_SIZE) != 0)
+		return 0;
+	re->lo = (vtd_pa(u->sos_ct) & FMASK(RE_CTP)) | FMASK(RE_P);
+	vtd_flush(u, re, sizeof(*re));
+	ret = vtd_invalidate(u, true, vtd_sos_did());
+	if (ret != 0) {
+		re->lo = own;	/* same entries either way: keep the copy */
+		vtd_flush(u, re, sizeof(*re));
+		return ret;
+	}
+	m->free_page(vtd.ctx, ct);
+	return 0;
+}
+
+/*
+ * Called with vtd_lock held.  The device goes back to the Service VM's
+ * domain when there is one, else it is blocked (context entry not present).
+ */
 static int vtd_unassign_locked(struct vm *vm, uint16_t bdf)
 {
 	struct vtd_domain *d = &vtd.domains[vm->id];
@@ -896,12 +1020,10 @@ static int vtd_unassign_locked(struct vm *vm, uint16_t bdf)
 	uint32_t i;
 	int ret;
 
-	if (ce == NULL || !FGET(CE_P, ce->lo) || FGET(CE_DID, ce->hi) != did || !d->live)
+	if (vm == vtd.sos || ce == NULL || !FGET(CE_P, ce->lo) || FGET(CE_DID, ce->hi) != did ||
+	    !d->live)
 		return -ENOENT;
-	ce->lo = 0;		/* not present first, then the rest */
-	vtd_flush(u, ce, sizeof(*ce));
-	ce->hi = 0;
-	vtd_flush(u, ce, sizeof(*ce));
+	vtd_ce_clear(u, ce);
 	ret = vtd_invalidate(u, true, did);
 	for (i = 0; i < d->dev_count && d->devs[i] != bdf; i++)
 		;
@@ -912,11 +1034,21 @@ static int vtd_unassign_locked(struct vm *vm, uint16_t bdf)
 		vtd_domain_put(d);
 	else
 		pr_err("VM %u domain kept: the unit may still cache it", vm->id);
+	if (vtd.sos != NULL) {
+		int r;
+
+		vtd_ce_set_sos(u, ce);
+		r = vtd_invalidate(u, true, vtd_sos_did());
+		if (r == 0)
+			r = vtd_ct_reclaim(u, bdf >> 8);
+		ret = ret != 0 ? ret : r;
+	}
 	return ret;
 }
 
 int vtd_unassign_device(struct vm *vm, uint16_t bdf)
 {
+	bool back;
 	int ret;
 
 	ret = vtd_check_vm(vm, true);
@@ -924,11 +1056,155 @@ int vtd_unassign_device(struct vm *vm, uint16_t bdf)
 		return ret;
 	spin_lock(&vtd_lock);
 	ret = vtd_unassign_locked(vm, bdf);
+	back = vtd.sos != NULL;
 	spin_unlock(&vtd_lock);
 	if (ret == 0)
-		pr_info("%02x:%02x.%x removed from VM %u", bdf >> 8, (bdf >> 3) & 0x1FU, bdf & 7U,
-			vm->id);
+		pr_info("%02x:%02x.%x removed from VM %u%s", bdf >> 8, (bdf >> 3) & 0x1FU, bdf & 7U,
+			vm->id, back ? ", back to the Service VM" : "");
 	return ret;
+}
+
+/*
+ * Give every device under every unit to the Service VM's domain: one shared
+ * context table per unit whose 256 entries all point at the domain, used by
+ * every bus that has no table of its own; buses that already have one get
+ * the Service VM in their free entries.  Then caches are flushed and
+ * translation turned on.  Called with vtd_lock held, vtd.sos not yet set.
+ */
+static int vtd_sos_attach_locked(struct vm *sos)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+	uint16_t did = vtd_did(sos);
+	struct vtd_domain *d;
+	uint32_t fresh = 0;	/* units whose shared table this call allocated */
+	int ret = 0;
+
+	if (vtd.domains[sos->id].live)
+		return -EBUSY;	/* devices were assigned to it as to a User VM */
+	ret = vtd_domain_get(sos, &d);
+	if (ret != 0)
+		return ret;
+	ret = vtd_domain_rmrr(d, 0, true);
+	/* A unit keeps its shared table after a detach (root entries still point there). */
+	for (uint32_t i = 0; ret == 0 && i < vtd.unit_count; i++) {
+		if (vtd.units[i].sos_ct != NULL)
+			continue;
+		vtd.units[i].sos_ct = m->alloc_page(vtd.ctx);
+		if (vtd.units[i].sos_ct == NULL)
+			ret = -ENOMEM;
+		else
+			fresh |= 1U << i;
+	}
+	if (ret != 0) {
+		for (uint32_t i = 0; i < vtd.unit_count; i++) {
+			if (fresh & (1U << i)) {
+				m->free_page(vtd.ctx, vtd.units[i].sos_ct);
+				vtd.units[i].sos_ct = NULL;
+			}
+		}
+		pgtable_destroy(&d->sl);
+		d->live = false;
+		return ret;
+	}
+	vtd.sos = sos;	/* nothing below allocates: the rest cannot be half done */
+	for (uint32_t i = 0; i < vtd.unit_count; i++) {
+		struct vtd_unit *u = &vtd.units[i];
+
+		for (uint32_t k = 0; k < 256U; k++)
+			vtd_ce_set(u, &u->sos_ct[k], did, d);
+		for (uint32_t bus = 0; bus < 256U; bus++) {
+			struct vtd_entry *re = &u->root[bus];
+			struct vtd_entry *ct;
+
+			if (!FGET(RE_P, re->lo)) {
+				re->hi = 0;
+				re->lo = (vtd_pa(u->sos_ct) & FMASK(RE_CTP)) | FMASK(RE_P);
+				vtd_flush(u, re, sizeof(*re));
+				continue;
+			}
+			ct = m->phys_to_virt(vtd.ctx, re->lo & FMASK(RE_CTP));
+			for (uint32_t k = 0; k < 256U; k++) {
+				if (!FGET(CE_P, ct[k].lo))
+					vtd_ce_set(u, &ct[k], did, d);
+			}
+		}
+	}
+	for (uint32_t i = 0; i < vtd.unit_count; i++) {
+		struct vtd_unit *u = &vtd.units[i];
+		int r = vtd_invalidate(u, true, 0);
+
+		if (r == 0 && !u->te) {
+			r = vtd_gcmd(u, (uint32_t)FMASK(GCMD_TE), true, "translation enable");
+			u->te = r == 0;
+		}
+		if (r == 0)
+			pr_info("Service VM domain %u on unit %#llx, translation on", did,
+				(unsigned long long)u->reg);
+		else
+			pr_err("unit %#llx: Service VM domain %u not in force (%d)",
+			       (unsigned long long)u->reg, did, r);
+		ret = ret != 0 ? ret : r;
+	}
+	return ret;
+}
+
+int vtd_attach_service_vm(struct vm *sos)
+{
+	int ret;
+
+	ret = vtd_check_vm(sos, true);
+	if (ret != 0)
+		return ret;
+	spin_lock(&vtd_lock);
+	if (vtd.sos != NULL)
+		ret = vtd.sos == sos ? 0 : -EBUSY;
+	else
+		ret = vtd_sos_attach_locked(sos);
+	spin_unlock(&vtd_lock);
+	return ret;
+}
+
+/*
+ * The Service VM goes away: every entry of its domain becomes not present
+ * (its devices are blocked, User VMs' devices stay), and the domain is freed
+ * once every unit has forgotten it.  Called with vtd_lock held.
+ */
+static void vtd_sos_detach_locked(void)
+{
+	const struct pgtable_ops *m = vtd.ops->mem;
+	uint16_t did = vtd_sos_did();
+	int ret = 0;
+
+	for (uint32_t i = 0; i < vtd.unit_count; i++) {
+		struct vtd_unit *u = &vtd.units[i];
+		int r;
+
+		for (uint32_t bus = 0; bus < 256U; bus++) {
+			struct vtd_entry *re = &u->root[bus];
+			struct vtd_entry *ct;
+
+			if (!FGET(RE_P, re->lo))
+				continue;
+			ct = m->phys_to_virt(vtd.ctx, re->lo & FMASK(RE_CTP));
+			if (ct == u->sos_ct)
+				continue;	/* cleared once, below */
+			for (uint32_t k = 0; k < 256U; k++) {
+				if (FGET(CE_P, ct[k].lo) && FGET(CE_DID, ct[k].hi) == did)
+					vtd_ce_clear(u, &ct[k]);
+			}
+		}
+		for (uint32_t k = 0; k < 256U; k++)
+			vtd_ce_clear(u, &u->sos_ct[k]);
+		r = vtd_invalidate(u, true, did);
+		ret = ret != 0 ? ret : r;
+	}
+	if (ret == 0) {
+		pgtable_destroy(&vtd.domains[vtd.sos->id].sl);
+		vtd.domains[vtd.sos->id].live = false;
+	} else {
+		pr_err("Service VM domain kept: a unit may still cache it");
+	}
+	vtd.sos = NULL;
 }
 
 static int vtd_irte_clear_locked(struct vtd_unit *u, uint16_t index);
@@ -940,6 +1216,8 @@ void vtd_release_vm(struct vm *vm)
 	if (!vtd_present() || vm == NULL || vm->id >= MAX_VMS)
 		return;
 	spin_lock(&vtd_lock);
+	if (vm == vtd.sos)
+		vtd_sos_detach_locked();
 	d = &vtd.domains[vm->id];
 	while (d->live && d->dev_count > 0) {
 		if (vtd_unassign_locked(vm, d->devs[d->dev_count - 1U]) != 0)

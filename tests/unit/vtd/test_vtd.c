@@ -298,7 +298,10 @@ struct fixture {
 	struct vtm model;
 	struct dmar_info info;
 	struct vm *vm, *vm2;
+	struct vm *sos;			/* Service VM, id 0 */
 };
+
+static struct vm *make_sos(struct fixture *f);
 
 static struct vm *make_vm(struct fixture *f, uint16_t id)
 {
@@ -327,6 +330,7 @@ static int fx_setup(void **state)
 	vtm_attach(&f->model);
 	f->vm = make_vm(f, 2);
 	f->vm2 = make_vm(f, 5);
+	f->sos = make_sos(f);
 	loglen = 0;
 	logbuf[0] = '\0';
 	*state = f;
@@ -348,8 +352,10 @@ static int fx_teardown(void **state)
 	}
 	pgtable_destroy(&f->vm->ept);
 	pgtable_destroy(&f->vm2->ept);
+	pgtable_destroy(&f->sos->ept);
 	free(f->vm);
 	free(f->vm2);
+	free(f->sos);
 	pgt_test_mem_fini(&f->tmem);
 	pgt_test_mem_fini(&f->emem);
 	free(f);
@@ -950,6 +956,359 @@ static void test_vtd_irte_refuses_foreign_and_bad_requests(void **state)
 	assert_int_equal(vtd_irte_set(f->vm2, BDF(0, 5, 0), &irq, &other), 0);
 }
 
+/* ---- the Service VM's domain ---------------------------------------------- */
+
+#define SOS_ID		0U		/* domain 1 */
+#define HV_START	0x400000ULL	/* a hole in the Service VM's EPT: hypervisor memory */
+#define HV_END		0x600000ULL
+#define SOS_TOP		0x1000000ULL
+#define TE_BIT		(1U << 31)
+
+/* The Service VM: identity EPT of [0, SOS_TOP) minus [HV_START, HV_END). */
+static struct vm *make_sos(struct fixture *f)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	uint32_t rwx = PGT_R | PGT_W | PGT_X | PGT_MT_WB | PGT_LARGE_OK;
+
+	assert_non_null(vm);
+	vm->id = SOS_ID;
+	assert_int_equal(pgtable_init(&vm->ept, PGT_FMT_EPT, &pgt_test_ops, &f->emem, false), 0);
+	assert_int_equal(pgtable_map(&vm->ept, 0, 0, HV_START, rwx), 0);
+	assert_int_equal(pgtable_map(&vm->ept, HV_END, HV_END, SOS_TOP - HV_END, rwx), 0);
+	return vm;
+}
+
+/* DMA of @p bdf through unit @p u reaches its Service VM address 1:1, not the hypervisor. */
+static void expect_sos_dma(struct vtm_unit *u, uint16_t bdf)
+{
+	uint64_t hpa = 0;
+
+	assert_int_equal(vtm_dma(u, bdf, 0x2008, true, &hpa), 0);
+	assert_int_equal(hpa, 0x2008);
+	assert_int_equal(vtm_dma(u, bdf, HV_END + 0x10, false, &hpa), 0);
+	assert_int_equal(hpa, HV_END + 0x10);
+	assert_int_equal(vtm_dma(u, bdf, HV_START, true, &hpa), VTM_FR_SL_WRITE);
+	assert_int_equal(vtm_dma(u, bdf, HV_END - 8, false, &hpa), VTM_FR_SL_READ);
+	/* RMRRs are the Service VM's too, whatever device they name. */
+	assert_int_equal(vtm_dma(u, bdf, 0x7C000010, true, &hpa), 0);
+	assert_int_equal(hpa, 0x7C000010);
+}
+
+/* DMA of @p bdf reaches f->vm's RAM (User VM, domain 3). */
+static void expect_uos_dma(struct vtm_unit *u, uint16_t bdf)
+{
+	uint64_t hpa = 0;
+
+	assert_int_equal(vtm_dma(u, bdf, 0x2008, true, &hpa), 0);
+	assert_int_equal(hpa, RAM_HPA + 0x2008);
+	assert_int_equal(vtm_dma(u, bdf, HV_END + 0x10, false, &hpa), VTM_FR_SL_READ);
+}
+
+static const uint64_t *root_of(struct fixture *f, const struct vtm_unit *u)
+{
+	return pgt_test_p2v(&f->tmem, u->rtaddr_latched);
+}
+
+static void test_vtd_sos_attach_gives_every_device_the_sos_domain(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u0 = &f->model.units[0], *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	unsigned int live_before;
+	const uint64_t *root;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	live_before = f->tmem.live;
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	/* Translation on at once, on both units, one line each. */
+	assert_true(u0->gsts & TE_BIT);
+	assert_true(u1->gsts & TE_BIT);
+	assert_int_equal(log_count("Service VM domain 1 on unit 0xfed90000, translation on"), 1);
+	assert_int_equal(log_count("Service VM domain 1 on unit 0xfed91000, translation on"), 1);
+	/* Device-scope unit and INCLUDE_PCI_ALL unit, any bus, any function. */
+	expect_sos_dma(u0, BDF(0, 2, 0));
+	expect_sos_dma(u1, BDF(0, 3, 0));
+	expect_sos_dma(u1, BDF(0, 0x14, 0));
+	expect_sos_dma(u1, BDF(7, 1, 2));
+	expect_sos_dma(u1, BDF(255, 31, 7));
+	/* One shared context table per unit: every bus points at the same page. */
+	for (unsigned int i = 0; i < 2; i++) {
+		root = root_of(f, &f->model.units[i]);
+		for (unsigned int b = 0; b < 256; b++) {
+			assert_true(root[2 * b] & 1U);
+			assert_int_equal(root[2 * b], root[0]);
+		}
+	}
+	assert_true(f->tmem.live - live_before < 16);	/* not 256 context tables per unit */
+	/* Attaching again is a no-op; another VM cannot take the role. */
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	assert_int_equal(vtd_attach_service_vm(f->vm), -EBUSY);
+}
+
+static void test_vtd_sos_domain_follows_map_and_unmap(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x5000, false, &hpa), 0);	/* cached */
+	assert_int_equal(vtd_unmap(sos, 0x5000, 0x1000), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x5000, false, &hpa), VTM_FR_SL_READ);
+	assert_int_equal(vtd_map(sos, 0x20000000, 0x20000000, 0x1000, PGT_R | PGT_W), 0);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x20000040, true, &hpa), 0);
+	assert_int_equal(hpa, 0x20000040);
+	assert_int_equal(u1->last_iotlb_did, 1);
+}
+
+static void test_vtd_sos_assign_moves_device_and_unassign_gives_it_back(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	unsigned int live_attached;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	live_attached = f->tmem.live;
+	expect_sos_dma(u1, BDF(0, 3, 0));	/* warms the context cache and IOTLB */
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	expect_uos_dma(u1, BDF(0, 3, 0));
+	/* Its neighbours stay with the Service VM. */
+	expect_sos_dma(u1, BDF(0, 4, 0));
+	expect_sos_dma(u1, BDF(1, 3, 0));
+	/* Another User VM cannot take it; the Service VM neither; its own devices: no-op. */
+	assert_int_equal(vtd_assign_device(f->vm2, BDF(0, 3, 0)), -EBUSY);
+	assert_int_equal(vtd_assign_device(sos, BDF(0, 3, 0)), -EBUSY);
+	assert_int_equal(vtd_assign_device(sos, BDF(0, 4, 0)), 0);
+	assert_int_equal(vtd_unassign_device(sos, BDF(0, 4, 0)), -ENOENT);
+	expect_sos_dma(u1, BDF(0, 4, 0));
+	assert_int_equal(vtd_unassign_device(f->vm2, BDF(0, 3, 0)), -ENOENT);
+	expect_uos_dma(u1, BDF(0, 3, 0));
+	/* Back to the Service VM, through the caches. */
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(log_count("back to the Service VM"), 1);
+	expect_sos_dma(u1, BDF(0, 3, 0));
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), -ENOENT);
+	/* Release does the same for every device of the VM. */
+	assert_int_equal(vtd_assign_device(f->vm2, BDF(0, 3, 0)), 0);
+	assert_int_equal(vtd_assign_device(f->vm2, BDF(0, 5, 1)), 0);
+	assert_int_equal(vtd_assign_device(f->vm2, BDF(3, 0, 0)), 0);
+	vtd_release_vm(f->vm2);
+	expect_sos_dma(u1, BDF(0, 3, 0));
+	expect_sos_dma(u1, BDF(0, 5, 1));
+	expect_sos_dma(u1, BDF(3, 0, 0));
+	/* User VM domains freed; buses 0 and 3 are back on the shared table, their copies freed. */
+	assert_int_equal(f->tmem.live, live_attached);
+	assert_int_equal(root_of(f, u1)[2 * 0], root_of(f, u1)[2 * 1]);
+	assert_int_equal(root_of(f, u1)[2 * 3], root_of(f, u1)[2 * 1]);
+}
+
+/* The move invalidates the Service VM's domain, then the User VM's, and back. */
+static void test_vtd_sos_move_invalidates_both_domains(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	unsigned int n;
+
+	qi_ready(f, false);
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	n = u1->qi_log_len;
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	assert_int_equal(u1->qi_log_len, n + 6);
+	assert_int_equal(u1->qi_log[n].lo, IQ_CC_GLOBAL);
+	assert_int_equal(u1->qi_log[n + 1].lo, IQ_IOTLB_DOM(1));
+	assert_int_equal(u1->qi_log[n + 3].lo, IQ_CC_GLOBAL);
+	assert_int_equal(u1->qi_log[n + 4].lo, IQ_IOTLB_DOM(3));
+	n = u1->qi_log_len;
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+	/* User VM's domain out, Service VM's in, then bus 0 back on the shared table. */
+	assert_int_equal(u1->qi_log_len, n + 9);
+	assert_int_equal(u1->qi_log[n].lo, IQ_CC_GLOBAL);
+	assert_int_equal(u1->qi_log[n + 1].lo, IQ_IOTLB_DOM(3));
+	assert_int_equal(u1->qi_log[n + 3].lo, IQ_CC_GLOBAL);
+	assert_int_equal(u1->qi_log[n + 4].lo, IQ_IOTLB_DOM(1));
+	assert_int_equal(u1->qi_log[n + 6].lo, IQ_CC_GLOBAL);
+	expect_sos_dma(u1, BDF(0, 3, 0));
+}
+
+/* A bus's private copy of the shared table: the User VM's device stays on that bus. */
+static void test_vtd_sos_context_copy_does_not_leak_across_buses(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	const uint64_t *root, *shared, *copy;
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	root = root_of(f, u1);
+	shared = pgt_test_p2v(&f->tmem, root[2 * 1] & ~0xFFFULL);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(2, 3, 0)), 0);
+	assert_int_not_equal(root[2 * 2], root[2 * 1]);	/* bus 2 has its own table now */
+	copy = pgt_test_p2v(&f->tmem, root[2 * 2] & ~0xFFFULL);
+	assert_int_equal(copy[0x18 * 2 + 1] >> 8, 3);		/* 02:03.0: domain 3 */
+	assert_int_equal(shared[0x18 * 2 + 1] >> 8, 1);	/* x:03.0 elsewhere: domain 1 */
+	assert_int_equal(copy[0x19 * 2 + 1], shared[0x19 * 2 + 1]);	/* the rest copied */
+	assert_int_equal(copy[0x19 * 2], shared[0x19 * 2]);
+	expect_uos_dma(u1, BDF(2, 3, 0));
+	for (unsigned int b = 0; b < 256; b += 17)
+		if (b != 2)
+			expect_sos_dma(u1, BDF(b, 3, 0));
+	expect_sos_dma(u1, BDF(2, 3, 1));
+	/* A second User VM on another bus gets another copy; the first is untouched. */
+	assert_int_equal(vtd_assign_device(f->vm2, BDF(5, 3, 0)), 0);
+	assert_int_equal(vtm_dma(u1, BDF(5, 3, 0), 0x2000, true, &hpa), 0);
+	assert_int_equal(hpa, RAM_HPA + 0x2000);
+	assert_int_equal(copy[0x18 * 2 + 1] >> 8, 3);
+	assert_int_equal(shared[0x18 * 2 + 1] >> 8, 1);
+	expect_uos_dma(u1, BDF(2, 3, 0));
+	expect_sos_dma(u1, BDF(6, 3, 0));
+}
+
+/* Out of memory at every step of attach: nothing changes, and a retry works. */
+static void test_vtd_sos_attach_out_of_memory_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	unsigned int failures = 0;
+	int ret;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	for (unsigned long n = 1;; n++) {
+		unsigned int live = f->tmem.live;
+
+		f->tmem.fail_at = f->tmem.allocs + n;
+		f->tmem.fail_after = true;
+		ret = vtd_attach_service_vm(sos);
+		f->tmem.fail_at = 0;
+		if (ret == 0)
+			break;
+		assert_int_equal(ret, -ENOMEM);
+		failures++;
+		assert_int_equal(f->tmem.live, live);
+		assert_false(u1->gsts & TE_BIT);
+		for (unsigned int b = 0; b < 512; b++)
+			assert_int_equal(root_of(f, u1)[b], 0);
+		/* Without a Service VM domain assignment works as before. */
+		assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+		assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), 0);
+		vtd_teardown();
+		assert_int_equal(f->tmem.live, 0);
+		for (unsigned int i = 0; i < 2; i++)
+			f->model.units[i].gsts = 0;
+		assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	}
+	assert_true(failures >= 3);	/* domain tables, RMRR, shared tables of both units */
+	expect_sos_dma(u1, BDF(0, 3, 0));
+}
+
+/* Out of memory while moving a device: it stays with the Service VM. */
+static void test_vtd_sos_assign_out_of_memory_keeps_device_with_sos(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	unsigned int failures = 0;
+	const uint64_t *root;
+	int ret;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	root = root_of(f, u1);
+	for (unsigned long n = 1;; n++) {
+		unsigned int live = f->tmem.live;
+
+		expect_sos_dma(u1, BDF(4, 3, 0));
+		f->tmem.fail_at = f->tmem.allocs + n;
+		f->tmem.fail_after = true;
+		ret = vtd_assign_device(f->vm, BDF(4, 3, 0));
+		f->tmem.fail_at = 0;
+		if (ret == 0)
+			break;
+		assert_int_equal(ret, -ENOMEM);
+		failures++;
+		assert_int_equal(f->tmem.live, live);	/* the User VM's domain freed again */
+		assert_int_equal(root[2 * 4], root[2 * 5]);	/* bus 4 still on the shared table */
+		expect_sos_dma(u1, BDF(4, 3, 0));
+	}
+	assert_true(failures >= 2);	/* domain tables, the bus's copy */
+	expect_uos_dma(u1, BDF(4, 3, 0));
+	expect_sos_dma(u1, BDF(4, 4, 0));
+}
+
+/* The Service VM goes: its devices are blocked and its domain freed; User VMs' stay. */
+static void test_vtd_sos_release_blocks_its_devices(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	unsigned int live_before;
+	uint64_t hpa;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	live_before = f->tmem.live;
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	expect_sos_dma(u1, BDF(0, 4, 0));
+	vtd_release_vm(sos);
+	assert_int_equal(vtm_dma(u1, BDF(0, 4, 0), 0x2000, true, &hpa), VTM_FR_CTX_NP);
+	assert_int_equal(vtm_dma(u1, BDF(9, 0, 0), 0x2000, true, &hpa), VTM_FR_CTX_NP);
+	expect_uos_dma(u1, BDF(0, 3, 0));
+	/* Shared tables of both units and bus 0's copy remain; the User VM's domain too. */
+	vtd_release_vm(f->vm);
+	assert_int_equal(vtm_dma(u1, BDF(0, 3, 0), 0x2000, true, &hpa), VTM_FR_CTX_NP);
+	assert_int_equal(f->tmem.live, live_before + 3);
+	/* Attached again, it reuses the shared tables and fills bus 0's copy. */
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	expect_sos_dma(u1, BDF(0, 4, 0));
+	expect_sos_dma(u1, BDF(0, 3, 0));
+	expect_sos_dma(u1, BDF(9, 0, 0));
+	expect_sos_dma(&f->model.units[0], BDF(0, 2, 0));
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	expect_uos_dma(u1, BDF(0, 3, 0));
+}
+
+/* The unit refuses the invalidation of the Service VM's domain: the device stays with it. */
+static void test_vtd_sos_move_refused_invalidation_keeps_device_with_sos(void **state)
+{
+	struct fixture *f = *state;
+	struct vtm_unit *u1 = &f->model.units[1];
+	struct vm *sos = f->sos;
+	const uint64_t *root, *ct;
+	unsigned int live;
+
+	two_units(f);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_attach_service_vm(sos), 0);
+	live = f->tmem.live;
+	u1->refuse_inval = true;
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), -EIO);
+	u1->refuse_inval = false;
+	root = root_of(f, u1);
+	ct = pgt_test_p2v(&f->tmem, root[0] & ~0xFFFULL);
+	assert_true(ct[0x18 * 2] & 1U);
+	assert_int_equal(ct[0x18 * 2 + 1] >> 8, 1);	/* still domain 1 */
+	expect_sos_dma(u1, BDF(0, 3, 0));
+	assert_int_equal(f->tmem.live, live + 1);	/* only bus 0's copy: no User VM domain */
+	assert_int_equal(vtd_unassign_device(f->vm, BDF(0, 3, 0)), -ENOENT);
+	/* Once the unit answers again the move works. */
+	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+	expect_uos_dma(u1, BDF(0, 3, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -983,6 +1342,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vtd_irte_format_and_source_validation, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_irte_update_and_clear_invalidate_iec, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_irte_refuses_foreign_and_bad_requests, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_attach_gives_every_device_the_sos_domain, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_domain_follows_map_and_unmap, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_assign_moves_device_and_unassign_gives_it_back, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_move_invalidates_both_domains, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_context_copy_does_not_leak_across_buses, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_attach_out_of_memory_changes_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_assign_out_of_memory_keeps_device_with_sos, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_release_blocks_its_devices, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_sos_move_refused_invalidation_keeps_device_with_sos, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,7 +61,8 @@ struct vtd_ops {
 
 /**
  * Find the DMAR table through @p plat and bring up every remapping unit in
- * it (hypervisor glue, vtd_hv.c).  Translation is enabled on a unit when the
+ * it (hypervisor glue, vtd_hv.c).  Translation is enabled on every unit by
+ * vtd_attach_service_vm(), or, without a Service VM, on a unit when the
  * first device behind it is assigned.
  * @return 0 when at least one unit is usable, -ENODEV without DMAR,
  *         -EINVAL on a garbled DMAR, or the error of the last unit
@@ -84,26 +85,52 @@ void vtd_teardown(void);
 bool vtd_present(void);
 
 /**
+ * Create the Service VM's DMA domain and give it every device under every
+ * unit, then turn translation on everywhere.  Call once, when @p sos's EPT is
+ * complete: the domain mirrors it (so the Service VM's devices reach exactly
+ * the memory the Service VM does, never the hypervisor's) plus every RMRR
+ * identity-mapped.  Later vm_map()/vm_unmap() keep it in sync (vtd_map()).
+ * Devices without a context entry of their own use one shared context table
+ * per unit; a bus gets its own copy when a device on it is assigned.
+ * @return 0 (also when already attached), -ENODEV (no VT-d), -EINVAL,
+ *         -EBUSY (another VM attached, or @p sos already has a domain),
+ *         -ENOMEM (nothing changed), -ETIMEDOUT / -EIO (a unit did not flush
+ *         or enable: its entries are written, translation may be off there)
+ */
+int vtd_attach_service_vm(struct vm *sos);
+
+/**
  * Give @p vm's domain the DMA of device @p bdf (segment 0): on the first
  * device of a VM its second-level table is built from the VM's EPT (every
  * page readable or writable by the guest), then the device's context entry
- * points at it, caches are invalidated and translation enabled.
+ * points at it, caches are invalidated and translation enabled.  A device of
+ * the Service VM (after vtd_attach_service_vm()) moves: its entry is made not
+ * present and the Service VM's domain invalidated first.  For the Service VM
+ * itself this is a no-op (0) for devices it holds, -EBUSY for a User VM's.
  * Mappings the VM gains later must be added with vtd_map().
  * @return 0 (also when already assigned to @p vm), -ENODEV (no VT-d or no unit
- *         covers the device), -EBUSY (assigned to another VM), -ENOSPC (too
- *         many devices), -ENOMEM, -ETIMEDOUT
+ *         covers the device), -EBUSY (assigned to another User VM), -ENOSPC
+ *         (too many devices), -ENOMEM (the device stays where it was), -ETIMEDOUT
  */
 int vtd_assign_device(struct vm *vm, uint16_t bdf);
 
 /**
- * Take device @p bdf away from @p vm: its context entry is cleared (DMA from
- * it is blocked and faults) and caches invalidated.  The VM's domain is freed
- * with its last device.
- * @return 0, -ENODEV (no VT-d), -ENOENT (not assigned to @p vm), -ETIMEDOUT
+ * Take device @p bdf away from @p vm: its context entry is made not present
+ * and caches invalidated; then, with a Service VM attached, the entry points
+ * at the Service VM's domain again (and that domain is invalidated), else DMA
+ * from the device stays blocked and faults.  The VM's domain is freed with
+ * its last device.
+ * @return 0, -ENODEV (no VT-d), -ENOENT (not assigned to @p vm; always for
+ *         the Service VM), -ETIMEDOUT
  */
 int vtd_unassign_device(struct vm *vm, uint16_t bdf);
 
-/** Unassign every device of @p vm and clear its interrupt remapping entries (VM destruction). */
+/**
+ * Unassign every device of @p vm (back to the Service VM's domain, see
+ * vtd_unassign_device()) and clear its interrupt remapping entries (VM
+ * destruction).  For the Service VM: all its context entries become not
+ * present (its devices are blocked) and its domain is freed.
+ */
 void vtd_release_vm(struct vm *vm);
 
 /**
