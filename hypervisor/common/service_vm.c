@@ -249,10 +249,51 @@ static void sos_emulate_init_sipi(struct vcpu *v, uint32_t lo)
 	}
 }
 
+/*
+ * The remapping units' registers are the hypervisor's: out of the Service
+ * VM's EPT (its identity map covers the low 4 GiB), so that it cannot turn
+ * translation off or rewrite the tables' pointers.  Its accesses exit to
+ * sos_mmio(), which answers like an absent device (vtd_regs_at()).
+ */
+static int unmap_vtd_registers(struct vm *vm)
+{
+	uint64_t base, size;
+	int ret = 0;
+
+	for (uint32_t i = 0; ret == 0 && vtd_unit_regs(i, &base, &size) == 0; i++) {
+		ret = vm_unmap(vm, base, size);
+		if (ret == 0)
+			pr_info("remapping unit registers %#lx-%#lx not mapped for the Service VM", base,
+				base + size - 1);
+	}
+	return ret;
+}
+
+static bool vtd_regs_at(uint64_t gpa)
+{
+	uint64_t base, size;
+
+	for (uint32_t i = 0; vtd_unit_regs(i, &base, &size) == 0; i++) {
+		if (gpa >= base && gpa - base < size)
+			return true;
+	}
+	return false;
+}
+
 static int sos_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val)
 {
 	uint32_t off = (uint32_t)(gpa - sos_lapic_base);
+	static bool vtd_warned;
 
+	if (vtd_regs_at(gpa)) {
+		/* Reads as an absent device, writes dropped; said once. */
+		if (!__atomic_exchange_n(&vtd_warned, true, __ATOMIC_RELAXED))
+			pr_warn("Service VM %s remapping unit register %#lx: not allowed, ignored",
+				write ? "wrote" : "read", gpa);
+		if (!write)
+			*val = ~0ULL;
+		return 0;
+	}
 	if (gpa < sos_lapic_base || gpa >= sos_lapic_base + PAGE_SIZE)
 		return -ENOENT;
 	/* xAPIC registers are 32 bits wide at 16-byte strides (SDM §11.4.1);
@@ -444,6 +485,12 @@ int service_vm_create(const struct boot_info *bi)
 	ret = build_identity_ept(sos);
 	if (ret != 0) {
 		pr_err("cannot build the Service VM's EPT (%d)", ret);
+		return ret;
+	}
+	ret = unmap_vtd_registers(sos);
+	if (ret != 0) {
+		pr_err("cannot take the remapping units' registers out of the Service VM's EPT (%d)",
+		       ret);
 		return ret;
 	}
 	/* Its devices' DMA through a domain mirroring that EPT, before anything enables VT-d. */

@@ -192,6 +192,26 @@ int dmar_parse(const uint8_t *tbl, size_t len, struct dmar_info *out)
 	return 0;
 }
 
+int dmar_hide(uint8_t *tbl, size_t len)
+{
+	uint32_t tlen;
+	uint8_t sum = 0;
+
+	if (tbl == NULL || len < DMAR_HDR_LEN || memcmp(tbl, "DMAR", 4) != 0)
+		return -EINVAL;
+	tlen = rd32(tbl + 4);
+	if (tlen < DMAR_HDR_LEN || tlen > len)
+		return -EINVAL;
+	for (uint32_t i = 0; i < tlen; i++)
+		sum = (uint8_t)(sum + tbl[i]);
+	if (sum != 0)
+		return -EINVAL;
+	/* ACPI checksum (offset 9): all bytes sum to 0; 'D' -> 'X' adds 0x14. */
+	tbl[0] = 'X';
+	tbl[9] = (uint8_t)(tbl[9] - ('X' - 'D'));
+	return 0;
+}
+
 int dmar_unit_for(const struct dmar_info *info, uint16_t bdf)
 {
 	int all = -1;

@@ -704,6 +704,24 @@ bool vtd_present(void)
 	return vtd.unit_count > 0;
 }
 
+int vtd_unit_regs(uint32_t i, uint64_t *base, uint64_t *size)
+{
+	const struct vtd_unit *u;
+	uint32_t end;
+
+	if (!vtd_present() || i >= vtd.info.unit_count)
+		return -ENOENT;
+	*base = vtd.info.units[i].reg_base;
+	*size = PAGE_SIZE;
+	if (vtd.unit_of_dmar[i] < 0)
+		return 0;
+	u = &vtd.units[vtd.unit_of_dmar[i]];
+	/* IRO and FRO are 10-bit fields (x16 bytes): at most 16 KiB + the registers. */
+	end = MAX(u->iotlb_off + 16U, u->frcd_off + u->nfr * 16U);
+	*size = MAX((uint64_t)PAGE_SIZE, ALIGN_UP((uint64_t)end, PAGE_SIZE));
+	return 0;
+}
+
 /* ---- domains ------------------------------------------------------------ */
 
 /* CAP.ND = 0 still gives 16 domain IDs (§11.4.2): enough for vm->id + 1, 0 unused. */

@@ -127,7 +127,12 @@ int vtd_init(const struct acpi_platform *plat)
 		}
 	}
 	ret = vtd_setup(&dmar_info, &hv_vtd_ops, NULL);
-	if (ret != 0)
+	if (ret != 0) {
 		pr_warn("no usable remapping unit (%d): devices with DMA cannot be passed through", ret);
-	return ret;
+		return ret;
+	}
+	/* The units are the hypervisor's: the Service VM's kernel must not find them. */
+	if (dmar_hide((uint8_t *)(uintptr_t)plat->dmar_pa, len) == 0)
+		pr_info("DMAR table hidden from the Service VM (signature now XMAR)");
+	return 0;
 }

@@ -327,11 +327,15 @@ struct acrn_hc_ptdev_irq {
  * masked the entry; no injection while set).
  * Out (written back on success when enabling): msi_addr/msi_data, the
  * physical message the Service VM must program into the device (entry
- * masked until then).  Errors: -EINVAL (not a User VM; bad index, message
- * or flags), -ENODEV (function not this VM's at that virtual BDF),
- * -EBUSY (the guest's target vCPU runs on a pCPU shared with the Service
- * VM, which owns that pCPU's LAPIC), -ENOSPC (no host vector left),
- * -ENOENT (dropping a mapping that does not exist), -EFAULT.
+ * masked until then): remappable format (address 0xFEE with the interrupt
+ * remapping table index, data 0) when the device's VT-d unit remaps
+ * interrupts and the entry is unmasked, compatibility format otherwise.
+ * Errors: -EINVAL (not a User VM; bad index, message or flags), -ENODEV
+ * (function not this VM's at that virtual BDF), -EBUSY (the guest's target
+ * vCPU runs on a pCPU shared with the Service VM, which owns that pCPU's
+ * LAPIC), -ENOSPC (no host vector or remapping table entry left), -ENOENT
+ * (dropping a mapping that does not exist), -ETIMEDOUT / -EIO (the unit did
+ * not invalidate the entry: nothing changed), -EFAULT.
  */
 struct acrn_hc_msix_remap {
 	uint16_t virt_bdf;

@@ -169,6 +169,37 @@ static void test_dmar_parses_units_scopes_and_rmrr(void **state)
 	assert_int_equal(dmar_unit_for(&info, BDF(5, 0, 0)), 1);
 }
 
+/* Hidden from the Service VM: still valid ACPI (checksum), no longer a DMAR table. */
+static void test_dmar_hide_renames_and_keeps_checksum(void **state)
+{
+	static struct dmar_info info;
+	static struct tbl t, copy;
+	const uint8_t gfx[] = { 2 };
+	uint8_t sum = 0;
+
+	(void)state;
+	tbl_begin(&t);
+	tbl_drhd(&t, 0xFED90000, false, gfx, 1);
+	tbl_end(&t);
+	copy = t;
+	/* Refused, and nothing changed: too short a buffer, a bad checksum. */
+	assert_int_equal(dmar_hide(t.b, t.len - 1), -EINVAL);
+	t.b[20] ^= 1;
+	assert_int_equal(dmar_hide(t.b, t.len), -EINVAL);
+	t.b[20] ^= 1;
+	assert_memory_equal(t.b, copy.b, t.len);
+
+	assert_int_equal(dmar_hide(t.b, t.len), 0);
+	assert_memory_equal(t.b, "XMAR", 4);
+	for (size_t i = 0; i < t.len; i++)
+		sum = (uint8_t)(sum + t.b[i]);
+	assert_int_equal(sum, 0);
+	assert_memory_equal(t.b + 4, copy.b + 4, 5);		/* length, revision */
+	assert_memory_equal(t.b + 10, copy.b + 10, t.len - 10);	/* the rest */
+	assert_int_equal(dmar_parse(t.b, t.len, &info), -EINVAL);
+	assert_int_equal(dmar_hide(t.b, t.len), -EINVAL);	/* hidden already */
+}
+
 static void expect_rejected(struct tbl *t, size_t len, int err)
 {
 	static struct dmar_info info;
@@ -459,6 +490,44 @@ static void test_vtd_one_bad_unit_leaves_the_other(void **state)
 	/* 00:02.0 sits behind the unusable unit, 00:03.0 behind the good one. */
 	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 2, 0)), -ENODEV);
 	assert_int_equal(vtd_assign_device(f->vm, BDF(0, 3, 0)), 0);
+}
+
+/* The Service VM loses each unit's whole register span: IOTLB and fault records included. */
+static void test_vtd_unit_regs_span_registers_of_each_unit(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t base, size;
+
+	assert_int_equal(vtd_unit_regs(0, &base, &size), -ENOENT);	/* no VT-d yet */
+	two_units(f);
+	/* UNIT1's fault records at 0x1F00: 4 of them end at 0x1F40, in the second page. */
+	f->model.units[1].cap = (f->model.units[1].cap & ~(0x3FFULL << 24)) | (0x1F0ULL << 24);
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_unit_regs(0, &base, &size), 0);
+	assert_int_equal(base, UNIT0);
+	assert_int_equal(size, 0x1000);
+	assert_int_equal(vtd_unit_regs(1, &base, &size), 0);
+	assert_int_equal(base, UNIT1);
+	assert_int_equal(size, 0x2000);
+	assert_int_equal(vtd_unit_regs(2, &base, &size), -ENOENT);
+	vtd_teardown();
+	assert_int_equal(vtd_unit_regs(0, &base, &size), -ENOENT);
+}
+
+/* A unit the hypervisor could not use is still kept from the Service VM (one page). */
+static void test_vtd_unit_regs_include_unusable_unit(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t base, size;
+
+	two_units(f);
+	f->model.units[0].cap &= ~(0x1FULL << 8);	/* SAGAW: no 4-level tables */
+	assert_int_equal(vtd_setup(&f->info, &vtm_ops, &f->model), 0);
+	assert_int_equal(vtd_unit_regs(0, &base, &size), 0);
+	assert_int_equal(base, UNIT0);
+	assert_int_equal(size, 0x1000);
+	assert_int_equal(vtd_unit_regs(1, &base, &size), 0);
+	assert_int_equal(base, UNIT1);
 }
 
 static void test_vtd_assign_translates_guest_memory(void **state)
@@ -1319,6 +1388,9 @@ int main(void)
 		cmocka_unit_test(test_dmar_rejects_too_many_units),
 		cmocka_unit_test(test_dmar_rejects_bad_checksum_and_no_unit),
 		cmocka_unit_test(test_dmar_random_tables_never_crash),
+		cmocka_unit_test(test_dmar_hide_renames_and_keeps_checksum),
+		cmocka_unit_test_setup_teardown(test_vtd_unit_regs_span_registers_of_each_unit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vtd_unit_regs_include_unusable_unit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_no_dmar_warns_once_and_refuses, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_setup_installs_root_table_and_flushes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_vtd_setup_times_out_on_unit_that_never_acks, fx_setup, fx_teardown),

@@ -80,6 +80,16 @@ struct dmar_info {
 int dmar_parse(const uint8_t *tbl, size_t len, struct dmar_info *out);
 
 /**
+ * Hide a DMAR table from the OS that boots next (the Service VM): its
+ * signature becomes "XMAR" and the checksum is adjusted, so the table stays
+ * well-formed ACPI but no OS driver takes the remapping units the
+ * hypervisor owns.
+ * @return 0, -EINVAL (no DMAR signature, a length beyond @p len or a bad
+ *         checksum: nothing changed)
+ */
+int dmar_hide(uint8_t *tbl, size_t len);
+
+/**
  * The unit that translates requests from @p bdf on segment 0: the one listing
  * it as an endpoint (or listing the bridge at that requester ID), otherwise
  * the segment's INCLUDE_PCI_ALL unit.

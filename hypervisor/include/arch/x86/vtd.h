@@ -85,6 +85,15 @@ void vtd_teardown(void);
 bool vtd_present(void);
 
 /**
+ * The register range of the @p i-th remapping unit of the DMAR table
+ * (0-based, units the hypervisor could not use included): its base and its
+ * size in whole pages, covering the IOTLB and fault recording registers of a
+ * unit in use, one page for the others.  The Service VM must not reach them.
+ * @return 0, -ENOENT past the last unit (or without VT-d)
+ */
+int vtd_unit_regs(uint32_t i, uint64_t *base, uint64_t *size);
+
+/**
  * Create the Service VM's DMA domain and give it every device under every
  * unit, then turn translation on everywhere.  Call once, when @p sos's EPT is
  * complete: the domain mirrors it (so the Service VM's devices reach exactly
