@@ -15,10 +15,11 @@
  * powers off through ACPI S5, which is how "acrnctl stop" ends it.  Plan 0: it never prints
  * a SUMMARY, so guest-tests must not run it.
  *
- * It also keeps a value of its own in CR2, which VMX does not switch (it is not in the VMCS):
- * whenever it finds another value there it prints "ticker: CR2 clobbered: ..." (the scenario
- * fails on that line).  Tickers sharing a pCPU with each other and with the Service VM prove
- * the hypervisor saves and restores CR2 with the vCPU.
+ * It also keeps values of its own in CR2 and in XMM7, neither of which VMX switches (they are
+ * not in the VMCS): whenever it finds another value there it prints "ticker: CR2 clobbered:
+ * ..." or "ticker: XMM7 clobbered: ..." (the scenario fails on those lines).  Tickers sharing
+ * a pCPU with each other and with the Service VM prove the hypervisor saves and restores them
+ * with the vCPU -- XMM7 although this guest never enables XSAVE (XCR0 stays 1).
  */
 #include "rt.h"
 
@@ -28,9 +29,26 @@ RT_GUEST(ticker, 0);
 #define SPIN_TICK_US	5000000
 #define V_TICK		0x40	/* counted and EOIed by the runtime: no handler needed */
 
-static bool have_deadline;
-static uint64_t cr2_mark;
+#define CR4_OSFXSR	(1U << 9)	/* SSE instructions allowed (SDM Vol. 3A 2.5) */
 
+static bool have_deadline;
+static uint64_t cr2_mark, xmm_mark;
+
+/* The low quadword of XMM7 (the runtime is built without SSE: nothing else touches it). */
+static void xmm7_write(uint64_t v)
+{
+	__asm__ volatile("movq %0, %%xmm7" :: "r"(v));
+}
+
+static uint64_t xmm7_read(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("movq %%xmm7, %0" : "=r"(v));
+	return v;
+}
+
+/* Named for its first job; it checks every mark. */
 static void cr2_check(void)
 {
 	uint64_t v = rt_read_cr2();
@@ -38,6 +56,11 @@ static void cr2_check(void)
 	if (v != cr2_mark) {
 		rt_printf("ticker: CR2 clobbered: %lx, this VM wrote %lx\n", v, cr2_mark);
 		rt_write_cr2(cr2_mark);
+	}
+	v = xmm7_read();
+	if (v != xmm_mark) {
+		rt_printf("ticker: XMM7 clobbered: %lx, this VM wrote %lx\n", v, xmm_mark);
+		xmm7_write(xmm_mark);
 	}
 }
 
@@ -64,6 +87,9 @@ void rt_guest_main(void)
 	/* A canonical address unlikely to be any other VM's: from this VM's start TSC. */
 	cr2_mark = 0x7C0000000000ULL | (rt_rdtsc() & 0xFFFFFFFFFULL);
 	rt_write_cr2(cr2_mark);
+	rt_write_cr4(rt_read_cr4() | CR4_OSFXSR);
+	xmm_mark = 0x5EE0000000000000ULL ^ cr2_mark;
+	xmm7_write(xmm_mark);
 	rt_cpuid(1, 0, r);
 	have_deadline = (r[2] & (1U << 24)) != 0 && !spin;
 	if (have_deadline)

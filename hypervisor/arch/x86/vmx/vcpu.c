@@ -299,6 +299,16 @@ static void load_regs_outside_vmcs(const struct vcpu *v)
  * initial configuration; MXCSR, which XRSTOR loads anyway, is preset to its
  * reset value 0x1F80 in the vCPU's fresh area.
  */
+/*
+ * x87 and SSE state are switched whatever the guest's XCR0.  A guest that
+ * never enabled XSAVE (CR4.OSXSAVE = 0: firmware, a kernel that turned XSAVE
+ * off, the test guests) has XCR0 = 1 but uses the XMM registers and MXCSR
+ * all the same, and XSAVE saves those only with XCR0[1] set (SDM Vol. 1
+ * §13.7): both XSAVE and XRSTOR run with XCR0[1:0] set, then the guest's own
+ * XCR0 is put back (the SSE unit works whatever XCR0 says).
+ */
+#define XCR0_X87_SSE	3ULL
+
 void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
 {
 	bool xs = have_xsave();
@@ -310,14 +320,19 @@ void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
 			prev->ctx.msrs[i] = rdmsr(switched_msrs[i]);
 		save_regs_outside_vmcs(prev);
 		if (xs && prev->xsave_area != NULL) {
-			prev->ctx.xcr0 = xgetbv0();
+			uint64_t mask = (prev->ctx.xcr0 = xgetbv0()) | XCR0_X87_SSE;
+
+			if (mask != prev->ctx.xcr0)
+				xsetbv0(mask);
 			__asm__ volatile("xsave64 %0" : "+m"(*(uint8_t (*)[PAGE_SIZE])prev->xsave_area)
 					 : "a"(~0U), "d"(~0U) : "memory");
 			/* XSAVE leaves the XSTATE_BV bits of components outside XCR0 as an
 			 * earlier save wrote them (SDM Vol. 1 §13.7); a guest that has since
 			 * cleared them from XCR0 would make the XRSTOR below #GP.  Those
 			 * components are disabled: restore them in their initial state. */
-			*(uint64_t *)((uint8_t *)prev->xsave_area + XSAVE_HDR_XSTATE_BV) &= prev->ctx.xcr0;
+			*(uint64_t *)((uint8_t *)prev->xsave_area + XSAVE_HDR_XSTATE_BV) &= mask;
+		} else if (prev->xsave_area != NULL) {
+			__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t (*)[512])prev->xsave_area));
 		}
 		prev->ctx.saved = true;
 	}
@@ -334,11 +349,15 @@ void vcpu_switch_context(struct vcpu *prev, struct vcpu *next)
 	for (unsigned i = 0; i < ARRAY_SIZE(switched_msrs); i++)
 		wrmsr(switched_msrs[i], next->ctx.msrs[i]);
 	if (xs && next->xsave_area != NULL) {
-		/* The area holds only components of the guest's XCR0 (masked at
-		 * save), so XRSTOR under that XCR0 restores all of it. */
-		xsetbv0(next->ctx.xcr0 | 1);
+		/* The area holds only components of the guest's XCR0 and x87/SSE
+		 * (masked at save), so XRSTOR under that mask restores all of it. */
+		xsetbv0(next->ctx.xcr0 | XCR0_X87_SSE);
 		__asm__ volatile("xrstor64 %0" : : "m"(*(uint8_t (*)[PAGE_SIZE])next->xsave_area),
 				 "a"(~0U), "d"(~0U) : "memory");
+		if ((next->ctx.xcr0 | XCR0_X87_SSE) != next->ctx.xcr0)
+			xsetbv0(next->ctx.xcr0 | 1);
+	} else if (next->xsave_area != NULL) {
+		__asm__ volatile("fxrstor64 %0" : : "m"(*(uint8_t (*)[512])next->xsave_area));
 	}
 }
 
