@@ -7,8 +7,10 @@
  * after the last one that ran (round robin, sched_pick_slot());
  * else, if the pCPU has a Service VM vCPU, that vCPU is entered in the HLT
  * activity state, so the pCPU idles in the guest and the Service VM's next
- * physical interrupt wakes it with no hypervisor involvement; else (a
- * dedicated pCPU with nothing runnable) the loop polls.
+ * physical interrupt wakes it with no hypervisor involvement (with User VM
+ * vCPUs on the pCPU, a kick IPI or the preemption timer ends the idle turn
+ * too: idle_arm()); else (a dedicated pCPU with nothing runnable) the loop
+ * polls.
  */
 #define pr_fmt(fmt) "sched: " fmt
 #include <common/sched.h>
@@ -115,40 +117,73 @@ static bool lapic_irr_pending(void)
 }
 
 /*
- * Idle on a pCPU shared by the Service VM and User VMs: poll in the
- * hypervisor rather than halt in the Service VM, so that a User VM vCPU made
- * runnable from another pCPU (an I/O completion, an interrupt, an expired
- * vLAPIC timer of a halted vCPU) runs at once instead of at the next tick.
- * Returns when the Service VM has an interrupt (its halt ends), a User VM
- * vCPU wants the pCPU, or a tick period has passed (hypervisor tick).
+ * Idle on a pCPU shared by the Service VM and User VMs.  The pCPU halts in
+ * the Service VM (its vCPU entered in the HLT activity state), exactly as on
+ * a pCPU without User VMs, so an idle pCPU costs nothing -- no PAUSE loop in
+ * the hypervisor burning a core (or, in an emulator, the other CPU's share).
+ * What can make a User VM vCPU of this pCPU runnable while it halts:
+ *  - the Service VM's own interrupts: they wake it in the guest; when it
+ *    halts again its HLT exits (sos_hlt()) and the loop picks the User VM;
+ *  - work posted from another pCPU (an I/O completion, an interrupt, a
+ *    request): the poster kicks this pCPU (vcpu_kick()) with an IPI of
+ *    SCHED_KICK_VECTOR, which the Service VM takes as one of its own;
+ *  - a vLAPIC timer of a halted User VM vCPU: the Service VM's
+ *    VMX-preemption timer is brought forward to the earliest deadline.
+ * idle_armed[] says a kick is wanted; the poster clears it with the IPI, so
+ * one idle turn costs at most one IPI.
  */
-static uint64_t idle_poll_tsc[MAX_PCPUS];
+static bool idle_armed[MAX_PCPUS];
+static uint64_t idle_halts[MAX_PCPUS], idle_kicks[MAX_PCPUS];
 
-uint64_t sched_idle_poll_tsc(uint32_t pcpu)
+void sched_idle_stats(uint32_t pcpu, uint64_t *halts, uint64_t *kicks)
 {
-	return pcpu < MAX_PCPUS ? __atomic_load_n(&idle_poll_tsc[pcpu], __ATOMIC_RELAXED) : 0;
+	bool ok = pcpu < MAX_PCPUS;
+
+	*halts = ok ? __atomic_load_n(&idle_halts[pcpu], __ATOMIC_RELAXED) : 0;
+	*kicks = ok ? __atomic_load_n(&idle_kicks[pcpu], __ATOMIC_RELAXED) : 0;
 }
 
-static void idle_poll(struct vcpu *sos, struct vcpu *loaded)
+/*
+ * Arm the kick, then look once more: work posted before the flag was
+ * visible is seen here, work posted after it sends the IPI (each side
+ * writes, then reads the other's location, with full barriers between).
+ * @return the earliest vLAPIC timer deadline of the pCPU's User VM vCPUs
+ * (TSC, 0 for none), or UINT64_MAX when one is runnable already.
+ */
+static uint64_t idle_arm(uint32_t cpu)
 {
-	uint64_t start = rdtsc(), period = (uint64_t)tsc_khz * 10, now;
+	uint64_t first = 0;
 
-	for (;;) {
-		now = rdtsc();
-		if (lapic_irr_pending()) {
-			sos->blocked &= ~VCPU_BLOCK_HALT;
-			break;
-		}
-		if (sched_uos_runnable(sos->pcpu))
-			break;
-		if (now - start >= period) {
-			if (loaded != NULL)
-				hv_tick(loaded);
-			break;
-		}
-		cpu_relax();
+	__atomic_store_n(&idle_armed[cpu], true, __ATOMIC_SEQ_CST);
+	if (sched_uos_runnable(cpu)) {
+		__atomic_store_n(&idle_armed[cpu], false, __ATOMIC_RELAXED);
+		return UINT64_MAX;
 	}
-	__atomic_fetch_add(&idle_poll_tsc[sos->pcpu], now - start, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < SCHED_MAX_PER_PCPU; i++) {
+		struct vcpu *v = __atomic_load_n(&runq[cpu][i], __ATOMIC_ACQUIRE);
+		uint64_t d = v != NULL && v->vm->virt_irq ? virq_next_deadline(v) : 0;
+
+		if (d != 0 && (first == 0 || d < first))
+			first = d;
+	}
+	idle_halts[cpu]++;
+	return first;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	uint32_t cpu = v->pcpu;
+
+	if (cpu >= MAX_PCPUS || cpu == this_cpu_id())
+		return;
+	/* The caller's posting was an atomic read-modify-write or a lock
+	 * release: ordered before this read on x86; the fence says so. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&idle_armed[cpu], __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&idle_armed[cpu], false, __ATOMIC_ACQ_REL)) {
+		__atomic_fetch_add(&idle_kicks[cpu], 1, __ATOMIC_RELAXED);
+		lapic_send_fixed(per_cpu_data[cpu].apic_id, false, SCHED_KICK_VECTOR);
+	}
 }
 
 void sched_wake_service_vcpu(uint32_t pcpu)
@@ -302,6 +337,7 @@ void sched_loop(struct vcpu *sos)
 		pr_info("pcpu%u: runs User VM vCPUs only (partitioned)", cpu);
 	for (;;) {
 		struct vcpu *v = NULL;
+		uint64_t deadline = 0;
 
 		if (sos != NULL && (sos->blocked & VCPU_BLOCK_OFFLINE)) {
 			pr_info("pcpu%u: Service VM vCPU %u is offline; the pCPU runs User VMs only",
@@ -315,12 +351,11 @@ void sched_loop(struct vcpu *sos)
 			v = sos;
 		if (v == NULL)
 			v = pick_uos(psp, cpu);
-		if (v == NULL && sos != NULL && sched_has_uos(cpu)) {
-			idle_poll(sos, psp->loaded);
-			continue;
-		}
 		if (v == NULL && sos != NULL) {
-			/* Idle: the Service VM vCPU halts in the guest. */
+			/* Idle: the Service VM vCPU halts in the guest (idle_arm()). */
+			deadline = sched_has_uos(cpu) ? idle_arm(cpu) : 0;
+			if (deadline == UINT64_MAX)
+				continue;
 			sos->blocked &= ~VCPU_BLOCK_HALT;
 			sos->halt_on_entry = true;
 			v = sos;
@@ -333,8 +368,10 @@ void sched_loop(struct vcpu *sos)
 			continue;
 		if (v->halt_on_entry) {
 			vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_HLT);
+			vcpu_timer_deadline(v, deadline);
 			v->halt_on_entry = false;
 		}
 		vcpu_run(v);
+		__atomic_store_n(&idle_armed[cpu], false, __ATOMIC_RELAXED);
 	}
 }

@@ -48,9 +48,10 @@ struct uos {
 	/* Forwarded requests completed, and their TSC sums: request posted →
 	 * NOTIFY_REQUEST_FINISH (the Service VM's part), NOTIFY → consumed. */
 	uint64_t io_n, io_to_notify, io_notify_to_done;
-	/* For the lifetime report: when it was created, on which pCPUs, and how
-	 * long those had polled for work in the hypervisor by then. */
-	uint64_t created_tsc, pcpu_mask, idle_poll_at_create[MAX_PCPUS];
+	/* For the lifetime report: when it was created, on which pCPUs, and
+	 * their idle counters (sched_idle_stats()) by then. */
+	uint64_t created_tsc, pcpu_mask, idle_halts_at_create[MAX_PCPUS],
+		 idle_kicks_at_create[MAX_PCPUS];
 };
 
 /* Round trips a VM must have made for its statistics to be printed at destroy. */
@@ -456,7 +457,8 @@ int64_t hc_create_vm(struct vcpu *caller, uint64_t param_gpa)
 	u->created_tsc = rdtsc();
 	for (uint16_t i = 0; i < cv.vcpu_num; i++) {
 		u->pcpu_mask |= 1ULL << pcpus[i];
-		u->idle_poll_at_create[pcpus[i]] = sched_idle_poll_tsc(pcpus[i]);
+		sched_idle_stats(pcpus[i], &u->idle_halts_at_create[pcpus[i]],
+				 &u->idle_kicks_at_create[pcpus[i]]);
 	}
 
 	vm = vm_create("user-vm", &uos_ops, u);
@@ -514,26 +516,27 @@ static void io_stats_print(struct vm *vm)
 }
 
 /*
- * How much of the VM's life its pCPUs spent polling for work in the
- * hypervisor (nothing runnable, Service VM vCPU halted): time that an
- * emulator spends executing PAUSE loops rather than guest code.
+ * How often the VM's pCPUs went idle (halted in the Service VM) during its
+ * life, and how often another pCPU kicked them out of it for this or another
+ * User VM (sched.c, idle_arm()).
  */
 static void idle_stats_print(struct vm *vm)
 {
 	struct uos *u = uos_of(vm);
-	uint64_t life = rdtsc() - u->created_tsc;
-	char line[160];
+	char line[200];
 	size_t n = 0;
 
-	if (life == 0)
-		return;
 	for (uint32_t p = 0; p < MAX_PCPUS && n < sizeof(line); p++) {
+		uint64_t halts, kicks;
+
 		if (!(u->pcpu_mask & (1ULL << p)))
 			continue;
-		n += (size_t)hv_snprintf(line + n, sizeof(line) - n, " pcpu%u %lu%%", p,
-					 (sched_idle_poll_tsc(p) - u->idle_poll_at_create[p]) * 100 / life);
+		sched_idle_stats(p, &halts, &kicks);
+		n += (size_t)hv_snprintf(line + n, sizeof(line) - n, " pcpu%u %lu halts, %lu kicks;", p,
+					 halts - u->idle_halts_at_create[p],
+					 kicks - u->idle_kicks_at_create[p]);
 	}
-	pr_info("VM %u: lived %lu TSC ticks; share spent polling idle:%s", vm->id, life, line);
+	pr_info("VM %u: lived %lu TSC ticks; idle:%s", vm->id, rdtsc() - u->created_tsc, line);
 }
 
 int64_t hc_destroy_vm(struct vcpu *caller, uint64_t vmid)

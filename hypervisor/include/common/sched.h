@@ -52,8 +52,19 @@ int sched_pick_slot(const int8_t rank[], unsigned int n, unsigned int cursor);
 
 /** Does pCPU pcpu hold any User VM vCPU (runnable or not)? */
 bool sched_has_uos(uint32_t pcpu);
-/* TSC ticks pCPU spent polling for work in the hypervisor (idle_poll), since boot. */
-uint64_t sched_idle_poll_tsc(uint32_t pcpu);
+/**
+ * Since boot: how often pCPU @p pcpu went idle in its Service VM's HLT while
+ * it held User VM vCPUs (@p halts), and how often another pCPU kicked it
+ * out of that for a User VM vCPU's sake (@p kicks).
+ */
+void sched_idle_stats(uint32_t pcpu, uint64_t *halts, uint64_t *kicks);
+
+/**
+ * The vector of the kick IPI (vcpu_kick()).  It reaches the Service VM: a
+ * Linux Service VM takes it as its reschedule IPI (arch/x86 RESCHEDULE_VECTOR,
+ * 0xFD since Linux 2.6), which does nothing when nothing is to be rescheduled.
+ */
+#define SCHED_KICK_VECTOR	0xFDU
 
 /** Put a User VM vCPU on the run queue of v->pcpu. @return 0, -EBUSY (queue full). */
 int sched_attach(struct vcpu *v);

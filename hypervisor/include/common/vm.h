@@ -250,8 +250,17 @@ void vcpu_skip_instruction(struct vcpu *v);
 /** Queue a hardware exception for the next VM entry. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uint32_t errcode);
 
-/** Post a request (VCPU_REQ_*) to a vCPU; it is handled before its next entry. */
+/**
+ * Post a request (VCPU_REQ_*) to a vCPU; it is handled before its next
+ * entry.  A pCPU idling for its User VM vCPUs is kicked (vcpu_kick()).
+ */
 void vcpu_make_request(struct vcpu *v, uint32_t req);
+
+/**
+ * Bring the VMX-preemption timer of @p v (its VMCS current) forward so that
+ * it expires by TSC @p deadline; 0 or a later deadline leaves it alone.
+ */
+void vcpu_timer_deadline(struct vcpu *v, uint64_t deadline);
 
 /** Act on posted requests (runs on the vCPU's pCPU with its VMCS loaded). */
 void vcpu_handle_requests(struct vcpu *v);

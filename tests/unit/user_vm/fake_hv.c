@@ -566,11 +566,13 @@ bool sched_is_dedicated(uint32_t pcpu)
 	return pcpu < MAX_PCPUS && dedicated[pcpu];
 }
 
-/* The test thread never idles in a scheduler: no polling time to report. */
-uint64_t sched_idle_poll_tsc(uint32_t pcpu)
+/* Idle counters the tests move (sched.c counts them on hardware). */
+uint64_t fake_idle_halts[MAX_PCPUS], fake_idle_kicks[MAX_PCPUS];
+
+void sched_idle_stats(uint32_t pcpu, uint64_t *halts, uint64_t *kicks)
 {
-	(void)pcpu;
-	return 0;
+	*halts = pcpu < MAX_PCPUS ? fake_idle_halts[pcpu] : 0;
+	*kicks = pcpu < MAX_PCPUS ? fake_idle_kicks[pcpu] : 0;
 }
 
 void fake_sched_set_shared(uint32_t pcpu)

@@ -224,6 +224,9 @@ void fake_sched_set_shared(uint32_t pcpu);
 /** Calls of ioapic_set_gsi_masked() since fake_hv_init(). */
 extern unsigned fake_ioapic_calls;
 
+/* sched_idle_stats() returns these (per pCPU). */
+extern uint64_t fake_idle_halts[], fake_idle_kicks[];
+
 /** True when @p vm has fake controllers (virq_vm_init() succeeded, no deinit since). */
 bool fake_virq_vm_live(const struct vm *vm);
 

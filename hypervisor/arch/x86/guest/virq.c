@@ -85,12 +85,12 @@ static spinlock_t pool_lock = SPINLOCK_INIT;
 static uint32_t preempt_shift;		/* IA32_VMX_MISC[4:0] */
 /* Longest stretch in VMX non-root without a hypervisor tick (10 ms, in
  * preemption-timer units): bounds how late a vCPU notices work another
- * pCPU posted while vcpu_kick() is a no-op. */
+ * pCPU posted without kicking it (vcpu_kick()). */
 static uint32_t poll_period = 0xFFFFFFFFU;
 
 __attribute__((weak)) void vcpu_kick(struct vcpu *v)
 {
-	/* No scheduler yet: the target notices at its next VM exit. */
+	/* Without the scheduler (unit tests): the target notices at its next VM exit. */
 }
 
 static void virq_lock(struct virq_vm *q)

@@ -463,7 +463,21 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_errcode, uin
 
 void vcpu_make_request(struct vcpu *v, uint32_t req)
 {
-	__atomic_fetch_or(&v->requests, req, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&v->requests, req, __ATOMIC_SEQ_CST);
+	vcpu_kick(v);
+}
+
+void vcpu_timer_deadline(struct vcpu *v, uint64_t deadline)
+{
+	uint64_t now = rdtsc(), left;
+
+	(void)v;
+	if (deadline == 0 || !(vmcs_read(VMCS_PIN_CTLS) & PIN_PREEMPT_TIMER))
+		return;
+	/* The timer counts TSC >> IA32_VMX_MISC[4:0] (SDM Vol. 3 §26.5.1). */
+	left = deadline > now ? (deadline - now) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1F) : 0;
+	if (left < vmcs_read(VMCS_PREEMPTION_TIMER))
+		vmcs_write(VMCS_PREEMPTION_TIMER, left);
 }
 
 void vcpu_run(struct vcpu *v)

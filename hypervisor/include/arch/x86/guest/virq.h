@@ -144,10 +144,10 @@ int virq_handle_intr_window(struct vcpu *v);
 int virq_wait(struct vcpu *v);
 
 /**
- * Make the vCPU notice new pending work soon (it may be running in VMX
- * non-root on another pCPU).  A weak no-op in virq.c: without it the
- * target sees the work at its next VM exit; the scheduler supplies the
- * real one (an IPI to the target pCPU).
+ * Make the vCPU notice new pending work soon.  The scheduler's (sched.c)
+ * sends an IPI when the vCPU's pCPU idles for its User VM vCPUs; a vCPU in
+ * VMX non-root sees the work at its next VM exit (a 10 ms tick at most).
+ * virq.c has a weak no-op for unit tests built without the scheduler.
  */
 void vcpu_kick(struct vcpu *v);
 
