@@ -2,7 +2,7 @@
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
 DESC="Service VM boots each in-tree test guest (tests/guest: cpu, apic, exceptions, mmio, ioapic, virtio with 1 vCPU, smp with 2 on 2 pCPUs) as a User VM with acrn-dm -E and -s 2,testdev (virtio also -s 3,virtio-rnd, and acrn-dm must log one NEEDS_RESET line per hostile case); each must print SUMMARY: N passed, 0 failed with N its declared plan, and acrn-dm must exit 0 after the guest's ACPI power-off"
 CPU_MODEL=corei7_skylake_x ; CPUS=2 ; MEGS=1024 ; TIMEOUT=1800
-EST=560   # measured in make check (2026-11-26), beside one other emulator
+EST=198   # measured in make check on a clean clone (2026-11-26, idle pCPUs halting), beside one other emulator
 HV_CMDLINE="console=com2"
 # E2E_GUESTS=name:vcpus,... runs a subset (while working on one guest); EXPECT follows it.
 GUESTS="${E2E_GUESTS:-cpu:1,apic:1,exceptions:1,mmio:1,ioapic:1,virtio:1,smp:2}"

@@ -8,7 +8,7 @@ DESC="Service VM runs acrn-dm (-l com1,stdio, -k/-r/-B) twice: the Debian kernel
 UOS_CPU_LIST=${UOS_LINUX_CPUS:-1,2} ; UOS_MEM=256 ; UOS_REBOOT=${UOS_LINUX_CPUS:-1}
 CPUS=1 ; for _c in ${UOS_CPU_LIST//,/ }; do [ "$_c" -gt "$CPUS" ] && CPUS=$_c; done
 CPU_MODEL=corei7_skylake_x ; MEGS=1024 ; TIMEOUT=$((1800 * CPUS))
-EST=1690   # measured in make check (2026-11-26), beside one other emulator
+EST=381   # measured in make check on a clean clone (2026-11-26, idle pCPUs halting), beside one other emulator
 HV_CMDLINE="console=com2"
 SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 cryptomgr.notests e2e.uos_cpus=$UOS_CPU_LIST e2e.uos_reboot=$UOS_REBOOT e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-1500}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )

@@ -2,7 +2,7 @@
 # shellcheck shell=bash disable=SC2034  # a declarative file read by tests/e2e/lib/common.sh
 DESC="Service VM runs the uos-minimal client: a User VM (real -> protected -> long mode) doing PIO, MMIO, PCI config, IOAPIC and MSI interrupts through the VHM; 50x create/destroy without leaks; kill -9 mid-run; refused hypercalls (ring 3, User VM, GPAs in the hypervisor, IOREQ buffer outside RAM)"
 CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=2400
-EST=320   # measured in make check (2026-11-26), beside one other emulator
+EST=112   # measured in make check on a clean clone (2026-11-26, idle pCPUs halting), beside one other emulator
 HV_CMDLINE="console=com2"
 UOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 cryptomgr.notests"
 MODULES=( "build/kernel/vmlinuz|$UOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )

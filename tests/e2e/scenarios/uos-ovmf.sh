@@ -6,7 +6,7 @@ UOS_MEM=512
 # VM: OVMF, GRUB and the kernel run again, the second boot is seen through the CMOS marker).
 UOS_BOOTS=${UOS_OVMF_BOOTS:-1}
 CPU_MODEL=corei7_skylake_x ; CPUS=1 ; MEGS=1024 ; TIMEOUT=3000
-EST=720   # measured in make check (2026-11-26), beside one other emulator
+EST=160   # measured in make check on a clean clone (2026-11-26, idle pCPUs halting), beside one other emulator
 HV_CMDLINE="console=com2"
 SOS_CMDLINE="console=ttyS0,115200 quiet panic=-1 cryptomgr.notests e2e.uos_mem=$UOS_MEM e2e.uos_timeout=${E2E_UOS_TIMEOUT:-1800}"
 MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )

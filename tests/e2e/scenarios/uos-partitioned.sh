@@ -4,7 +4,7 @@
 . "$E2E_SCENARIOS/uos-minimal.sh"
 DESC="2 pCPUs: a User VM shares pCPU 0 while the Service VM runs on both; then the Service VM offlines CPU 1 through the VHM's offline_cpu; a User VM runs alone on it (partitioned) while another shares pCPU 0 with the Service VM; both pass every uos-minimal check"
 CPUS=2 ; TIMEOUT=1500
-EST=300   # measured in make check (2026-11-26), beside one other emulator
+EST=98   # measured in make check on a clean clone (2026-11-26, idle pCPUs halting), beside one other emulator
 MODULES=( "build/kernel/vmlinuz|$UOS_CMDLINE e2e.uos=partitioned" "$SCEN_DIR/initrd.img|initrd" )
 EXPECT=( '^uos-minimal: reached /init' '^uos-check: vhm-loaded ok' '^uos-check: shared-2cpus ok'
          '^uos-check: cpu1-offlined ok'
