@@ -195,6 +195,56 @@ void sched_wake_service_vcpu(uint32_t pcpu)
 		sos->blocked &= ~VCPU_BLOCK_HALT;
 }
 
+/* The highest vector set in the physical LAPIC's ISR (0x100) or IRR (0x200), -1 for none. */
+static int32_t lapic_top_vector(uint32_t base)
+{
+	for (int32_t i = 7; i >= 0; i--) {
+		uint32_t w = lapic_read(base + (uint32_t)i * 0x10);
+
+		if (w != 0)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
+	return -1;
+}
+
+/* About 2 s of 10 ms ticks. */
+#define IRQ_STUCK_TICKS		200U
+
+static struct sched_irq_watch irq_watches[MAX_PCPUS];
+static uint64_t irq_nudges[MAX_PCPUS];
+
+/*
+ * At each tick of a Service VM vCPU: is an interrupt of its waiting in the
+ * physical LAPIC that it does not take?  Hardware delivers a pending
+ * interrupt at the VM entry into the HLT activity state; should an
+ * emulator not, the vCPU is woken here (it finds the interrupt when it
+ * halts again), once per tick.  An interrupt that stays in the ISR or IRR
+ * for IRQ_STUCK_TICKS is reported once: the device behind it is silent
+ * from then on (an edge-triggered UART stops transmitting).
+ */
+static void irq_watch(struct vcpu *v)
+{
+	uint32_t cpu = v->pcpu;
+	struct sched_irq_watch *w = &irq_watches[cpu];
+	int32_t irr = lapic_top_vector(0x200), isr = lapic_top_vector(0x100);
+	uint32_t tpr = lapic_read(0x80);
+	bool gif = (vmcs_read(VMCS_GUEST_RFLAGS) & (1U << 9)) != 0;
+	bool halted = vmcs_read(VMCS_GUEST_ACTIVITY) == VCPU_ACTIVITY_HLT;
+	enum sched_irq_verdict r = sched_irq_watch_tick(w, irr, isr, tpr, gif, IRQ_STUCK_TICKS);
+
+	if (r == SCHED_IRQ_STUCK)
+		pr_warn("pcpu%u: Service VM vCPU %u leaves an interrupt untaken for %u ticks: "
+			"IRR top %#x, ISR top %#x, TPR %#x, IF %u, %s, %lu nudges",
+			cpu, v->id, w->ticks, (uint32_t)irr, (uint32_t)isr, tpr, gif,
+			halted ? "halted" : "running", irq_nudges[cpu]);
+	if (r != SCHED_IRQ_FINE && w->deliverable && halted) {
+		vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_ACTIVE);
+		if (irq_nudges[cpu]++ == 0)
+			pr_warn("pcpu%u: Service VM vCPU %u halted over a pending vector %#x: woken",
+				cpu, v->id, (uint32_t)irr);
+	}
+}
+
 void sched_tick(struct vcpu *v)
 {
 	if (v->vm->user_vm) {
@@ -212,6 +262,8 @@ void sched_tick(struct vcpu *v)
 			sched_wake_service_vcpu(v->pcpu);
 		return;
 	}
+	if (v->vm->privileged && v == service_vcpu[v->pcpu])
+		irq_watch(v);
 	if (v->vm->privileged && vmcs_read(VMCS_GUEST_ACTIVITY) == VCPU_ACTIVITY_HLT &&
 	    sched_uos_runnable(v->pcpu)) {
 		vmcs_write(VMCS_GUEST_ACTIVITY, VCPU_ACTIVITY_ACTIVE);
@@ -340,8 +392,13 @@ void sched_loop(struct vcpu *sos)
 		uint64_t deadline = 0;
 
 		if (sos != NULL && (sos->blocked & VCPU_BLOCK_OFFLINE)) {
+			uint32_t svr = lapic_reclaim();
+
 			pr_info("pcpu%u: Service VM vCPU %u is offline; the pCPU runs User VMs only",
 				cpu, sos->id);
+			if (!(svr & 0x100U))
+				pr_info("pcpu%u: LAPIC enabled again (the Service VM left it "
+					"software-disabled, SVR %#x)", cpu, svr);
 			sos = NULL;
 			service_vcpu[cpu] = NULL;
 		}

@@ -10,7 +10,10 @@
 #include <arch/x86/timer.h>
 
 #define LAPIC_ID	0x020
+#define LAPIC_TPR	0x080
+#define LAPIC_EOI	0x0B0
 #define LAPIC_SVR	0x0F0
+#define LAPIC_ISR	0x100
 #define LAPIC_ICR_LO	0x300
 #define LAPIC_ICR_HI	0x310
 #define LAPIC_LVT_TIMER	0x320
@@ -76,6 +79,27 @@ void lapic_init(void)
 	lapic_write(LAPIC_LVT_TIMER, 0x10000);
 	lapic_write(LAPIC_LVT_ERR, 0x10000);
 	lapic_write(LAPIC_SVR, 0x1FF);		/* enabled, spurious vector 0xFF */
+}
+
+uint32_t lapic_reclaim(void)
+{
+	uint32_t svr = lapic_read(LAPIC_SVR);
+
+	lapic_write(LAPIC_SVR, 0x1FF);		/* enabled, spurious vector 0xFF */
+	lapic_write(LAPIC_TPR, 0);
+	/* Each EOI retires the highest vector in service: at most 256. */
+	for (uint32_t n = 0; n < 256; n++) {
+		bool busy = false;
+
+		for (uint32_t i = 0; i < 8 && !busy; i++)
+			busy = lapic_read(LAPIC_ISR + i * 0x10) != 0;
+		if (!busy)
+			break;
+		lapic_write(LAPIC_EOI, 0);
+	}
+	lapic_write(LAPIC_LVT_TIMER, 0x10000);
+	lapic_write(LAPIC_LVT_ERR, 0x10000);
+	return svr;
 }
 
 uint32_t lapic_id(void)

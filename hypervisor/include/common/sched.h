@@ -66,6 +66,36 @@ void sched_idle_stats(uint32_t pcpu, uint64_t *halts, uint64_t *kicks);
  */
 #define SCHED_KICK_VECTOR	0xFDU
 
+/**
+ * The watch over the Service VM's interrupts on one pCPU (sched_irq_watch_tick()).
+ * With the LAPIC passed through, an interrupt the Service VM never takes is
+ * invisible to it: an edge-triggered device (a UART) then waits for good.
+ */
+struct sched_irq_watch {
+	int32_t irr, isr;	/* what the last tick saw (-1: none) */
+	uint32_t ticks;		/* consecutive ticks it was seen */
+	bool deliverable;	/* the IRR's vector could be taken now */
+	bool reported;
+};
+
+enum sched_irq_verdict {
+	SCHED_IRQ_FINE,		/* nothing is waiting */
+	SCHED_IRQ_WAITING,	/* the same vector waited at the last tick too */
+	SCHED_IRQ_STUCK,	/* ... for @p limit ticks: report it (once) */
+};
+
+/**
+ * One hypervisor tick of the Service VM vCPU of a pCPU.  @p irr, @p isr: the
+ * highest vector in the physical LAPIC's IRR and ISR (-1: none); @p tpr its
+ * TPR; @p guest_if the vCPU's RFLAGS.IF.  Something waits when a vector is
+ * in service, or when one in the IRR beats the processor priority (the
+ * higher of the ISR's and the TPR's class, SDM Vol. 3 §11.8.3.1) while the
+ * guest has interrupts on -- the Service VM should have taken it.  The same
+ * (IRR, ISR) pair at consecutive ticks counts up; anything else restarts.
+ */
+enum sched_irq_verdict sched_irq_watch_tick(struct sched_irq_watch *w, int32_t irr, int32_t isr,
+					    uint32_t tpr, bool guest_if, uint32_t limit);
+
 /** Put a User VM vCPU on the run queue of v->pcpu. @return 0, -EBUSY (queue full). */
 int sched_attach(struct vcpu *v);
 

@@ -18,7 +18,7 @@ EXPECT=( '^acrnctl: reached Service VM /init'
          '^acrnctl-check: prio-normal-shares ok ' '^acrnctl-check: prio-high-first ok ' '^acrnctl-check: prio-high-gone ok '
          '^acrnctl-check: stop-vm2 ok ' '^acrnctl-check: clean ok ' '^acrnctl-check: cr2-kept ok '
          '^acrnctl: done \(0 failed\)' )
-FAIL_ON='acrnctl-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed'
+FAIL_ON='acrnctl-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|interrupt untaken for'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {

@@ -20,7 +20,7 @@ EXPECT=( 'BdsDxe: starting Boot[0-9A-F]+ .*Ata\(Primary,Master'
          '^efi-sos: reached /init' '^efi-sos-check: cpus ok' '^efi-sos-check: cpuid ok'
          '^efi-sos-check: boot-disk ok' '^efi-sos-check: upcall-function ok'
          '^efi-sos-check: hv-uart-hidden ok' '^efi-sos: done' )
-FAIL_ON='efi-sos-check: [a-z-]+ FAIL|acrn\.efi: error|Kernel panic|PANIC|VM entry failed|Triple fault|triple fault'
+FAIL_ON='efi-sos-check: [a-z-]+ FAIL|acrn\.efi: error|Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|triple fault'
 WATCH="com1 com2"
 CHECK=0 ; BENCH=0
 prepare() {

@@ -11,7 +11,7 @@ MODULES=( "build/kernel/vmlinuz|$SOS_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
 EXPECT=( '^guest-tests: reached Service VM /init' )
 for _g in ${GUESTS//,/ }; do EXPECT+=( "^guest-tests: ${_g%%:*}-${_g#*:}vcpu ok " ); done
 EXPECT+=( '^guest-tests: done' )
-FAIL_ON='guest-tests: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed'
+FAIL_ON='guest-tests: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|interrupt untaken for'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {

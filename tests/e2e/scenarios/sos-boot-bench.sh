@@ -7,7 +7,7 @@ HV_CMDLINE=$BOOT_BENCH_HV_CMDLINE
 MODULES=( "$BOOT_BENCH_KERNEL|$BOOT_BENCH_CMDLINE" "$SCEN_DIR/initrd.img|initrd" )
 EXPECT=( '^BENCH hv_entry_to_sos_entry [0-9]+ instructions' '^BENCH boot_to_init_sos [0-9]+ instructions'
          '^boot-bench: done' )
-FAIL_ON='Kernel panic|BUG:|Oops|PANIC|VM entry failed|Triple fault|triple fault|boot_to_init_(native|other)'
+FAIL_ON='Kernel panic|BUG:|Oops|PANIC|VM entry failed|interrupt untaken for|Triple fault|triple fault|boot_to_init_(native|other)'
 WATCH="com1 com2"
 CHECK=0 ; BENCH=1
 UNTIL_EXIT=1     # boot-init ends Bochs itself

@@ -9,7 +9,7 @@ EXPECT=( '^sos-boot: reached /init' '^sos-check: cpus ok' '^sos-check: cpuid ok'
          '^sos-check: disk ok' '^sos-check: nic ok' '^sos-check: upcall-function ok'
          '^sos-check: hv-uart-hidden ok' '^sos-boot: done'
          'sos: pcpu0: running Service VM vCPU 0' 'vCPU 1: started by SIPI at 0x[0-9a-f]+' )
-FAIL_ON='sos-check: [a-z-]+ FAIL|Kernel panic|PANIC|VM entry failed|Triple fault|triple fault'
+FAIL_ON='sos-check: [a-z-]+ FAIL|Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|triple fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 # The hypervisor shell queried while the Service VM runs (polled from the 10 ms tick on pCPU 0):

@@ -11,7 +11,7 @@ EXPECT=( '^uos-blk: reached Service VM /init' '^uos-blk-check: vhm ok' '^uos-blk
          '^BENCH uos_blk_seq_mibps [0-9.]+ MiB/s' '^uos-blk-check: uos-seq ok' '^uos-blk-check: uos-seq1m ok'
          '^BENCH uos_blk_rand4k_iops [0-9]+ IOPS' '^uos-blk-check: uos-rand ok'
          '^uos-blk-check: uos-buffered-seq ok' '^uos-blk-check: dm-exit ok' '^uos-blk: done' )
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault|device needs reset|uos-blk-check: .* FAIL'
+FAIL_ON='Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|device needs reset|uos-blk-check: .* FAIL'
 WATCH="com1 com2"
 CHECK=0 ; BENCH=1
 prepare() {

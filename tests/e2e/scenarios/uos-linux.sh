@@ -28,7 +28,7 @@ EXPECT+=( '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok' '^uos-linux-che
 # The checks of every run print the same names, so a FAIL line fails the scenario at once (an
 # "ok" of the other run must not hide it).  A User VM triple fault is not in FAIL_ON: the
 # hypervisor turns it into a reset acrn-dm carries out.
-FAIL_ON='uos-linux-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|Triple fault|Segmentation fault'
+FAIL_ON='uos-linux-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|Segmentation fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {

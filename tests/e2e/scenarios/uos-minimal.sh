@@ -21,7 +21,7 @@ EXPECT=( '^uos-minimal: reached /init' '^uos-check: vhm-loaded ok' '^uos-check: 
          '^PASS uos-minimal/create_destroy_loop \(50 runs\)' '^uos-check: loop ok'
          '^uos-check: loop-memfree ok' '^uos-check: loop-pins ok' '^uos-check: loop-hv-mem-stats ok'
          '^uos-check: hv-alive-at-end ok' '^uos-check: kernel-clean ok' '^uos-minimal: done' )
-FAIL_ON='uos-check: [a-z0-9-]+ FAIL|FAIL uos-minimal/|Kernel panic|PANIC|VM entry failed|Triple fault|triple fault|BUG:|Oops'
+FAIL_ON='uos-check: [a-z0-9-]+ FAIL|FAIL uos-minimal/|Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|triple fault|BUG:|Oops'
 WATCH="com1 com2"
 # The hypervisor's own view (tests/e2e/lib/serial_peer.py types into its shell): vm_list lists
 # the --hold client's User VM while it runs, and no User VM once the client was killed (the

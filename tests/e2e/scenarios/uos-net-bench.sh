@@ -13,7 +13,7 @@ EXPECT=( '^uos-net: reached Service VM /init' '^uos-net-check: vhm ok' '^uos-net
          '^uos-net-check: dm-exit ok' '^uos-net-check: recv-5101 ok' '^uos-net-check: recv-5102 ok'
          '^uos-net-check: recv-5201 ok' '^uos-net-check: recv-5202 ok' '^uos-net-check: tap-bytes ok'
          '^uos-net-check: vhost-used ok' '^uos-net-check: dm-notifications ok' '^uos-net: done' )
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault|device needs reset|uos-net-check: .* FAIL'
+FAIL_ON='Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|device needs reset|uos-net-check: .* FAIL'
 WATCH="com1 com2"
 CHECK=0 ; BENCH=1
 prepare() {

@@ -19,7 +19,7 @@ EXPECT=( '^uos-ovmf: reached Service VM /init' '^uos-linux-check: vhm-loaded ok'
 if [ "$UOS_BOOTS" = 2 ]; then
   EXPECT+=( '^uos-linux: rebooting' '^uos-linux: second boot \(cpus=1\)' )
 fi
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault|uos-linux-check: .* FAIL|Segmentation fault'
+FAIL_ON='Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|uos-linux-check: .* FAIL|Segmentation fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 # The RAM OVMF keeps for itself (runtime services, ACPI NVS, reserved pages) is missing from

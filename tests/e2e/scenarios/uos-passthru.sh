@@ -17,7 +17,7 @@ EXPECT=( '^uos-passthru: reached Service VM /init' '^uos-passthru-check: vhm-loa
          '^uos-passthru-check: dm-exit ok' '^uos-passthru-check: device-back ok'
          '^uos-passthru-check: driver-back ok' '^uos-passthru-check: sos-intx-back ok'
          '^uos-passthru: done' )
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault'
+FAIL_ON='Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault'
 WATCH="com1 com2"
 # In make check since interrupts reach the User VM (issue #9 acceptance).
 CHECK=1 ; BENCH=0

@@ -14,7 +14,7 @@ EXPECT=( '^uos-verified: reached Service VM /init' '^uos-verified-check: crypto 
          '^uos-verified-check: flipped-refused ok' '^uos-verified-check: flipped-boots-without-key ok'
          '^uos-verified-check: unsigned-initrd-refused ok' '^uos-verified-check: wrong-key-type-refused ok'
          '^uos-verified: done' )
-FAIL_ON='uos-verified-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|Triple fault'
+FAIL_ON='uos-verified-check: [a-z0-9-]+ FAIL|Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 if [ "${UV_NATIVE:-0}" = 1 ]; then   # diagnosis: the same initramfs booted natively, probe only

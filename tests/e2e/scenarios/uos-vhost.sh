@@ -11,7 +11,7 @@ EXPECT=( '^uos-vhost: reached Service VM /init' '^uos-vhost-check: sos-modules o
          '^uos-vhost-check: modules ok' '^uos-vhost-check: net-ping ok' '^uos-vhost-check: pinged ok'
          '^uos-vhost-check: sos-ping ok' '^uos-vhost-check: dm-exit ok' '^uos-vhost-check: vhost-used ok'
          '^uos-vhost-check: dm-notifications ok' '^uos-vhost-check: sos-kernel-clean ok' '^uos-vhost: done' )
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault|device needs reset'
+FAIL_ON='Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|device needs reset'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {

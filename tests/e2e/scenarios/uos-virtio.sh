@@ -18,7 +18,7 @@ EXPECT=( '^uos-virtio: reached Service VM /init' '^uos-virtio-check: sos-modules
          '^uos-virtio-check: sos-kernel-clean ok' '^uos-virtio: done' )
 # A failed check does not stop the run: every later line is still there to read.  A virtio
 # device the User VM's driver drove into NEEDS_RESET (acrn-dm's log line) fails it at once.
-FAIL_ON='Kernel panic|PANIC|VM entry failed|Triple fault|device needs reset|Segmentation fault'
+FAIL_ON='Kernel panic|PANIC|VM entry failed|interrupt untaken for|Triple fault|device needs reset|Segmentation fault'
 WATCH="com1 com2"
 CHECK=1 ; BENCH=0
 prepare() {

@@ -12,6 +12,15 @@
 /** Enable this CPU's local APIC (software enable, LVTs masked). */
 void lapic_init(void);
 
+/**
+ * Take this CPU's local APIC back from a Service VM that has offlined the
+ * CPU: Linux software-disables it on the way out (SVR bit 8 clear; then no
+ * fixed interrupt, kick or remapped MSI would reach the pCPU).  TPR to 0,
+ * enabled again, vectors left in service EOIed, timer and error LVTs masked.
+ * @return the SVR the Service VM left
+ */
+uint32_t lapic_reclaim(void);
+
 /** Read a LAPIC register by its xAPIC offset (x2APIC mode: the matching MSR). */
 uint32_t lapic_read(uint32_t off);
 
