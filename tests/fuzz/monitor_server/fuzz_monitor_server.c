@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dm_log.h"
@@ -102,6 +103,33 @@ static size_t model(const uint8_t *data, size_t size, int *valid)
 	return n;
 }
 
+/*
+ * Wait up to @p ms for @p fd to be readable.  libFuzzer's -timeout alarm
+ * (SIGALRM every timeout/2 + 1 s) interrupts poll(), which is never
+ * restarted: an EINTR is not the server's silence, so wait on for the rest.
+ */
+static int wait_readable(int fd, int ms)
+{
+	struct timespec t0, t;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long spent;
+
+		r = poll(&p, 1, ms);
+		if (r >= 0 || errno != EINTR)
+			return r;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		spent = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= ms)
+			return 0;
+		ms -= (int)spent;
+		t0 = t;
+	}
+}
+
 static int connect_server(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -129,10 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		send(fd, data, size, MSG_NOSIGNAL);
 	shutdown(fd, SHUT_WR);
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
-		check(poll(&p, 1, 25000) == 1, "server answers within 25 s");
+		check(wait_readable(fd, 25000) == 1, "server answers within 25 s");
 		r = recv(fd, rx + len, sizeof(rx) - len, 0);
 		if (r <= 0)
 			break;
