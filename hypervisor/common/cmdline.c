@@ -100,6 +100,20 @@ void cmdline_parse(const char *cmdline, struct hv_options *opt)
 		else
 			set_bad(opt, "trace_exits");
 	}
+	opt->vpid_first = 1;
+	if (cmdline_get(cmdline, "vpid_first", val, sizeof(val))) {
+		uint32_t n = 0;
+		bool ok = val[0] != '\0';
+
+		for (const char *c = val; *c != '\0' && ok; c++) {
+			ok = *c >= '0' && *c <= '9' && n <= 65535;
+			n = n * 10 + (uint32_t)(*c - '0');
+		}
+		if (ok && n >= 1 && n <= 65535)
+			opt->vpid_first = (uint16_t)n;
+		else
+			set_bad(opt, "vpid_first");
+	}
 	if (cmdline_get(cmdline, "test", val, sizeof(val))) {
 		if (strcmp(val, "smoke") == 0)
 			opt->test = HV_TEST_SMOKE;

@@ -132,6 +132,7 @@ void bsp_main(uint32_t magic, uint32_t info_pa)
 	console_init(&options.console);
 	log_set_level(options.loglevel);
 	vmexit_trace_limit = options.trace_exits;
+	vcpu_set_next_vpid(options.vpid_first);
 	printk(LOG_ERR, "\nACRN hypervisor %s (built %s %s)\n", HV_VERSION, __DATE__, __TIME__);
 	if (parse_ret != 0)
 		pr_warn("boot information incomplete or malformed (magic %#x)", magic);

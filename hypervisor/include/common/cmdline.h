@@ -8,6 +8,8 @@
  *   test=smoke|bench                run the built-in test guest on every pCPU
  *   shutdown                        end the emulator (Bochs port 0x8900) when done
  *   trace_exits=N                   log the first N VM exits of every vCPU (debugging)
+ *   vpid_first=N                    first VPID handed out, 1..65535 (default 1; tests use it
+ *                                   to cross the 16-bit wrap in a short run)
  */
 #ifndef COMMON_CMDLINE_H
 #define COMMON_CMDLINE_H
@@ -28,6 +30,7 @@ struct hv_options {
 	enum hv_test_mode test;
 	bool shutdown;
 	uint32_t trace_exits;
+	uint16_t vpid_first;
 	char bad[64];		/* first option that did not parse, for a warning */
 };
 

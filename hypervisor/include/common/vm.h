@@ -268,6 +268,9 @@ void vcpu_handle_requests(struct vcpu *v);
 /** Log the first this-many exits of every vCPU (option trace_exits=N). */
 extern uint32_t vmexit_trace_limit;
 
+/** The next VPID vcpu_alloc() hands out (option vpid_first); 0 is never handed out. */
+void vcpu_set_next_vpid(uint16_t vpid);
+
 /** Dispatch one VM exit.  Defined in arch/x86/vmx/vmexit.c. */
 void vmexit_handle(struct vcpu *v);
 /**

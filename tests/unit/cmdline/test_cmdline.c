@@ -139,6 +139,29 @@ static void test_cmdline_trace_exits_parsed_and_bounded(void **state)
 	assert_int_equal(opt.trace_exits, 0);
 }
 
+static void test_cmdline_vpid_first_parsed_and_bounded(void **state)
+{
+	struct hv_options opt;
+
+	(void)state;
+	cmdline_parse("", &opt);
+	assert_int_equal(opt.vpid_first, 1);
+	cmdline_parse("vpid_first=65500", &opt);
+	assert_int_equal(opt.vpid_first, 65500);
+	assert_string_equal(opt.bad, "");
+	cmdline_parse("vpid_first=65535", &opt);
+	assert_int_equal(opt.vpid_first, 65535);
+	/* 0 is no VPID, 65536 does not fit: refused, the default kept. */
+	for (unsigned int i = 0; i < 4; i++) {
+		static const char *const bad[] = { "vpid_first=0", "vpid_first=65536",
+						   "vpid_first=9999999999999", "vpid_first=1a" };
+
+		cmdline_parse(bad[i], &opt);
+		assert_int_equal(opt.vpid_first, 1);
+		assert_string_equal(opt.bad, "vpid_first");
+	}
+}
+
 static void test_cmdline_has_whole_words_only(void **state)
 {
 	assert_true(cmdline_has("shutdown", "shutdown"));
@@ -308,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline_get_truncates_to_buffer),
 		cmocka_unit_test(test_cmdline_get_value_stops_at_space),
 		cmocka_unit_test(test_cmdline_has_whole_words_only),
+		cmocka_unit_test(test_cmdline_vpid_first_parsed_and_bounded),
 		cmocka_unit_test(test_cmdline_tabs_and_newline_separate_words),
 		cmocka_unit_test(test_cmdline_trace_exits_parsed_and_bounded),
 		cmocka_unit_test_setup(test_cmdline_parse_defaults, setup),

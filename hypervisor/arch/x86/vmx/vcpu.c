@@ -24,6 +24,54 @@ extern char vmx_exit_entry[];
 
 static uint16_t next_vpid = 1;
 
+void vcpu_set_next_vpid(uint16_t vpid)
+{
+	__atomic_store_n(&next_vpid, vpid, __ATOMIC_RELAXED);
+}
+
+/*
+ * VPIDs are 16 bits and handed out in turn, so after 65,535 vCPUs they come
+ * round again; 0 is skipped (it tags the hypervisor's own translations, and a
+ * VM entry with VPID 0 fails, SDM Vol. 3 §27.2.1.1).  A reused VPID, like an
+ * EPT root page the allocator hands out again, may still tag translations of
+ * the vCPU or VM that had it: vmcs_init_controls() invalidates both.
+ */
+static uint16_t vpid_alloc(void)
+{
+	uint16_t vpid;
+
+	do {
+		vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+		if (vpid == 0)
+			pr_info("VPIDs wrapped: handing them out again from 1");
+	} while (vpid == 0);
+	return vpid;
+}
+
+/*
+ * Drop what this pCPU's TLBs may cache under the vCPU's tags (SDM Vol. 3
+ * §29.4.3): INVEPT for its EPT root (guest-physical and combined mappings),
+ * INVVPID for its VPID (linear and combined mappings); single-context where
+ * supported, else all contexts.
+ */
+static void invalidate_tags(uint64_t eptp, uint16_t vpid, bool vpid_on)
+{
+	struct { uint64_t eptp, rsvd; } e = { eptp, 0 };
+	struct { uint64_t vpid, addr; } d = { vpid, 0 };
+	uint64_t caps = vmx_caps.ept_vpid;
+
+	if (caps & EPT_CAP_INVEPT) {
+		uint64_t type = (caps & EPT_CAP_INVEPT_SINGLE) ? 1 : 2;
+
+		__asm__ volatile("invept %0, %1" : : "m"(e), "r"(type) : "cc", "memory");
+	}
+	if (vpid_on && (caps & VPID_CAP_INVVPID)) {
+		uint64_t type = (caps & VPID_CAP_INVVPID_SINGLE) ? 1 : 2;
+
+		__asm__ volatile("invvpid %0, %1" : : "m"(d), "r"(type) : "cc", "memory");
+	}
+}
+
 /* Segment access rights (SDM Table 25-2): type, S, DPL, P, AVL, L, D/B, G. */
 #define AR_CODE64	0xA09B	/* execute/read, accessed, S, P, L, G */
 #define AR_DATA		0xC093	/* read/write, accessed, S, P, D/B, G */
@@ -174,6 +222,9 @@ static void vmcs_init_controls(struct vcpu *v)
 	vmcs_write(VMCS_TSC_OFFSET, 0);
 	vmcs_write(VMCS_EPT_POINTER, pgtable_eptp(&v->vm->ept, false));
 	vmcs_write(VMCS_VPID, v->vpid);
+	/* Built on the vCPU's own pCPU before its first entry (and at each
+	 * reset): whatever an earlier owner of these tags left there goes. */
+	invalidate_tags(pgtable_eptp(&v->vm->ept, false), v->vpid, (proc2 & PROC2_VPID) != 0);
 	/* The guest owns CR0/CR4 except the bits VMX operation pins: those are
 	 * masked, and the guest reads its own value from the shadow. */
 	vmcs_write(VMCS_CR0_MASK, CR0_NE);
@@ -388,7 +439,7 @@ struct vcpu *vcpu_alloc(struct vm *vm, uint32_t pcpu)
 	v->vm = vm;
 	v->id = vm->vcpu_count;
 	v->pcpu = pcpu;
-	v->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+	v->vpid = vpid_alloc();
 	if (vm->hv_tick) {
 		/* 10 ms; the timer counts TSC >> IA32_VMX_MISC[4:0] (SDM §26.5.1). */
 		uint64_t period = ((uint64_t)tsc_khz * 10) >> (rdmsr(MSR_IA32_VMX_MISC) & 0x1F);

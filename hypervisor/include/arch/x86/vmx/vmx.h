@@ -69,8 +69,10 @@
 #define EPT_CAP_2M		(1ULL << 16)
 #define EPT_CAP_1G		(1ULL << 17)
 #define EPT_CAP_INVEPT		(1ULL << 20)
+#define EPT_CAP_INVEPT_SINGLE	(1ULL << 25)
 #define EPT_CAP_AD		(1ULL << 21)
 #define VPID_CAP_INVVPID	(1ULL << 32)
+#define VPID_CAP_INVVPID_SINGLE	(1ULL << 41)
 
 /** What this CPU's VMX implementation offers (read once on the BSP). */
 struct vmx_caps {
