@@ -66,6 +66,24 @@ static void set_bad(struct hv_options *opt, const char *name)
 	opt->bad[n] = '\0';
 }
 
+/* A decimal number in [min, max] (max < 429496729), digits only; *out untouched otherwise. */
+static bool parse_decimal(const char *val, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint32_t n = 0;
+
+	if (val[0] == '\0')
+		return false;
+	for (const char *c = val; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9' || n > max)
+			return false;
+		n = n * 10 + (uint32_t)(*c - '0');
+	}
+	if (n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
 void cmdline_parse(const char *cmdline, struct hv_options *opt)
 {
 	char val[64];
@@ -87,29 +105,14 @@ void cmdline_parse(const char *cmdline, struct hv_options *opt)
 			set_bad(opt, "loglevel");
 	}
 	opt->trace_exits = 0;
-	if (cmdline_get(cmdline, "trace_exits", val, sizeof(val))) {
-		uint32_t n = 0;
-		bool ok = val[0] != '\0';
-
-		for (const char *c = val; *c != '\0' && ok; c++) {
-			ok = *c >= '0' && *c <= '9' && n <= 100000;
-			n = n * 10 + (uint32_t)(*c - '0');
-		}
-		if (ok && n <= 1000000)
-			opt->trace_exits = n;
-		else
-			set_bad(opt, "trace_exits");
-	}
+	if (cmdline_get(cmdline, "trace_exits", val, sizeof(val)) &&
+	    !parse_decimal(val, 0, 1000000, &opt->trace_exits))
+		set_bad(opt, "trace_exits");
 	opt->vpid_first = 1;
 	if (cmdline_get(cmdline, "vpid_first", val, sizeof(val))) {
-		uint32_t n = 0;
-		bool ok = val[0] != '\0';
+		uint32_t n;
 
-		for (const char *c = val; *c != '\0' && ok; c++) {
-			ok = *c >= '0' && *c <= '9' && n <= 65535;
-			n = n * 10 + (uint32_t)(*c - '0');
-		}
-		if (ok && n >= 1 && n <= 65535)
+		if (parse_decimal(val, 1, 65535, &n))
 			opt->vpid_first = (uint16_t)n;
 		else
 			set_bad(opt, "vpid_first");
