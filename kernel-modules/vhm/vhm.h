@@ -58,7 +58,7 @@ struct vhm_vm {
 	struct list_head memsegs;	/* struct vhm_memseg, under lock */
 	struct page *intr_page;		/* VM_INTR_MONITOR buffer, pinned */
 
-	struct mutex ioeventfds_lock;
+	spinlock_t ioeventfds_lock;	/* taken by the IOREQ dispatch, IRQs off */
 	struct list_head ioeventfds;
 	struct mutex irqfds_lock;
 	struct list_head irqfds;
@@ -95,11 +95,11 @@ int vhm_ptdev_intx_reset(struct vhm_vm *vm, struct acrn_ptdev_irq *p);
 void vhm_ptdev_release_all(struct vhm_vm *vm);
 
 /* vhm_ioreq.c */
-/** Start the dispatch machinery (workqueue, polling timer off). */
+/** Start the dispatch machinery (polling timer off). */
 int vhm_ioreq_init(void);
 /** Stop it. */
 void vhm_ioreq_exit(void);
-/** Upcall: schedule a scan of every VM's IOREQ page (any context). */
+/** Upcall: scan every VM's IOREQ page now (any context; does not sleep). */
 void vhm_ioreq_kick(void);
 /** Turn the 10 ms polling fallback on or off. */
 void vhm_ioreq_set_polling(bool on);
@@ -130,10 +130,6 @@ bool vhm_ioeventfd_handle(struct vhm_vm *vm, const struct acrn_io_request *req);
 int vhm_irqfd_config(struct vhm_vm *vm, const struct acrn_irqfd *args);
 /** Drop every ioeventfd and irqfd of @vm. */
 void vhm_eventfd_release_all(struct vhm_vm *vm);
-/** Create the irqfd injection workqueue. */
-int vhm_irqfd_init(void);
-/** Destroy it (every irqfd is gone: files hold module references). */
-void vhm_irqfd_exit(void);
 
 /* vhm_upcall.c */
 /** Register the PCI driver of the upcall function; polling if absent. */

@@ -6,7 +6,10 @@
  * length, optionally with the given value) signals an eventfd and completes
  * in the kernel, without waking acrn-dm's IOREQ thread (virtio queue notify).
  * irqfd: a signal on an eventfd injects the registered MSI into the VM (a
- * backend thread raises an interrupt without an ioctl).
+ * backend thread raises an interrupt without an ioctl).  The injection is a
+ * hypercall made in the eventfd's wake-up itself, from a parameter block
+ * prepared at assignment: no work item, so the Service VM does not schedule a
+ * kworker between the back-end's completion and the guest's interrupt.
  */
 #define pr_fmt(fmt) "acrn_vhm: " fmt
 
@@ -14,7 +17,6 @@
 #include <linux/file.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "vhm.h"
 #include "vhm_hypercall.h"
@@ -37,13 +39,10 @@ struct vhm_irqfd {
 	struct list_head node;
 	struct vhm_vm *vm;
 	struct eventfd_ctx *ctx;
-	struct acrn_msi_entry msi;
+	struct acrn_hc_msi_entry *msi;	/* the hypercall's parameter, constant */
 	wait_queue_entry_t wait;
 	poll_table pt;
-	struct work_struct inject;
 };
-
-static struct workqueue_struct *vhm_irqfd_wq;
 
 /* ------------------------------------------------------------------------ */
 /* ioeventfd                                                                */
@@ -88,17 +87,18 @@ static struct vhm_ioeventfd *vhm_ioeventfd_find(struct vhm_vm *vm, const struct 
 	return NULL;
 }
 
+/* @e is off the list. */
 static void vhm_ioeventfd_free(struct vhm_ioeventfd *e)
 {
-	list_del(&e->node);
 	eventfd_ctx_put(e->ctx);
 	kfree(e);
 }
 
 int vhm_ioeventfd_config(struct vhm_vm *vm, const struct acrn_ioeventfd *a)
 {
+	struct vhm_ioeventfd *e = NULL, *fresh;
 	struct eventfd_ctx *ctx;
-	struct vhm_ioeventfd *e;
+	unsigned long flags;
 	int ret = 0;
 
 	if (!vhm_ioeventfd_args_ok(a)) {
@@ -110,11 +110,17 @@ int vhm_ioeventfd_config(struct vhm_vm *vm, const struct acrn_ioeventfd *a)
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 
-	mutex_lock(&vm->ioeventfds_lock);
+	/* Allocated before the lock: the IOREQ dispatch takes it in IRQ context. */
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh) {
+		eventfd_ctx_put(ctx);
+		return -ENOMEM;
+	}
+	spin_lock_irqsave(&vm->ioeventfds_lock, flags);
 	if (a->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN) {
 		e = vhm_ioeventfd_find(vm, a, ctx);
 		if (e)
-			vhm_ioeventfd_free(e);
+			list_del(&e->node);
 		else
 			ret = -ENOENT;
 		goto out;
@@ -127,11 +133,8 @@ int vhm_ioeventfd_config(struct vhm_vm *vm, const struct acrn_ioeventfd *a)
 		ret = -ENOSPC;
 		goto out;
 	}
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	e = fresh;
+	fresh = NULL;
 	e->ctx = ctx;
 	e->addr = a->addr;
 	e->len = a->len;
@@ -140,8 +143,12 @@ int vhm_ioeventfd_config(struct vhm_vm *vm, const struct acrn_ioeventfd *a)
 	e->data = a->data;
 	list_add_tail(&e->node, &vm->ioeventfds);
 	ctx = NULL;	/* the reference now belongs to @e */
+	e = NULL;
 out:
-	mutex_unlock(&vm->ioeventfds_lock);
+	spin_unlock_irqrestore(&vm->ioeventfds_lock, flags);
+	if (e)
+		vhm_ioeventfd_free(e);	/* deassigned: unlinked above */
+	kfree(fresh);
 	if (ctx)
 		eventfd_ctx_put(ctx);
 	return ret;
@@ -174,7 +181,7 @@ bool vhm_ioeventfd_handle(struct vhm_vm *vm, const struct acrn_io_request *r)
 	if (size < 8)
 		value &= (1ULL << (size * 8)) - 1;
 
-	mutex_lock(&vm->ioeventfds_lock);
+	spin_lock(&vm->ioeventfds_lock);	/* IRQs are off: the dispatch's lock */
 	list_for_each_entry(e, &vm->ioeventfds, node) {
 		if (e->pio == pio && e->addr == addr && e->len == size &&
 		    (e->wildcard || e->data == value)) {
@@ -183,24 +190,27 @@ bool vhm_ioeventfd_handle(struct vhm_vm *vm, const struct acrn_io_request *r)
 			break;
 		}
 	}
-	mutex_unlock(&vm->ioeventfds_lock);
+	spin_unlock(&vm->ioeventfds_lock);
 	return hit;
 }
 
 /* ------------------------------------------------------------------------ */
 /* irqfd                                                                    */
 
-static void vhm_irqfd_inject(struct work_struct *work)
+/* Atomic-safe: one VMCALL on the prepared entry, nothing that sleeps. */
+static void vhm_irqfd_inject(struct vhm_irqfd *irqfd)
 {
-	struct vhm_irqfd *irqfd = container_of(work, struct vhm_irqfd, inject);
-	long ret;
+	long ret = vhm_hc_inject_msi_prepared(irqfd->vm->vmid, irqfd->msi);
 
-	ret = vhm_hc_inject_msi(irqfd->vm->vmid, irqfd->msi.msi_addr, irqfd->msi.msi_data);
 	if (ret)
 		pr_err_ratelimited("VM %u: irqfd MSI injection failed: %ld\n", irqfd->vm->vmid, ret);
 }
 
-/* Called with the eventfd's wait-queue lock held, possibly in IRQ context. */
+/*
+ * Called with the eventfd's wait-queue lock held, interrupts off, possibly in
+ * IRQ context: inject here (vhm_irqfd_free() removes this entry under the same
+ * lock, so the irqfd cannot go away meanwhile).
+ */
 static int vhm_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
 {
 	struct vhm_irqfd *irqfd = container_of(wait, struct vhm_irqfd, wait);
@@ -208,7 +218,7 @@ static int vhm_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int syn
 
 	if (key_to_poll(key) & EPOLLIN) {
 		eventfd_ctx_do_read(irqfd->ctx, &cnt);
-		queue_work(vhm_irqfd_wq, &irqfd->inject);
+		vhm_irqfd_inject(irqfd);
 	}
 	return 0;
 }
@@ -226,8 +236,8 @@ static void vhm_irqfd_free(struct vhm_irqfd *irqfd)
 
 	list_del(&irqfd->node);
 	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &cnt);
-	cancel_work_sync(&irqfd->inject);
 	eventfd_ctx_put(irqfd->ctx);
+	kfree(irqfd->msi);
 	kfree(irqfd);
 }
 
@@ -252,19 +262,23 @@ static int vhm_irqfd_assign(struct vhm_vm *vm, const struct acrn_irqfd *a, struc
 	if (vhm_list_len(&vm->irqfds) >= VHM_MAX_IRQFDS)
 		return -ENOSPC;
 	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL);
-	if (!irqfd)
+	if (irqfd)
+		irqfd->msi = kzalloc(sizeof(*irqfd->msi), GFP_KERNEL);
+	if (!irqfd || !irqfd->msi) {
+		kfree(irqfd);
 		return -ENOMEM;
+	}
 	irqfd->vm = vm;
 	irqfd->ctx = ctx;
-	irqfd->msi = a->msi;
-	INIT_WORK(&irqfd->inject, vhm_irqfd_inject);
+	irqfd->msi->msi_addr = a->msi.msi_addr;
+	irqfd->msi->msi_data = a->msi.msi_data;
 	init_waitqueue_func_entry(&irqfd->wait, vhm_irqfd_wakeup);
 	init_poll_funcptr(&irqfd->pt, vhm_irqfd_queue);
 	list_add_tail(&irqfd->node, &vm->irqfds);
 	/* Registers the wait entry; a signal sent before now injects at once. */
 	events = vfs_poll(file, &irqfd->pt);
 	if (events & EPOLLIN)
-		queue_work(vhm_irqfd_wq, &irqfd->inject);
+		vhm_irqfd_inject(irqfd);
 	return 0;
 }
 
@@ -312,25 +326,17 @@ void vhm_eventfd_release_all(struct vhm_vm *vm)
 {
 	struct vhm_ioeventfd *e, *etmp;
 	struct vhm_irqfd *irqfd, *itmp;
+	unsigned long flags;
+	LIST_HEAD(gone);
 
 	mutex_lock(&vm->irqfds_lock);
 	list_for_each_entry_safe(irqfd, itmp, &vm->irqfds, node)
 		vhm_irqfd_free(irqfd);
 	mutex_unlock(&vm->irqfds_lock);
 
-	mutex_lock(&vm->ioeventfds_lock);
-	list_for_each_entry_safe(e, etmp, &vm->ioeventfds, node)
+	spin_lock_irqsave(&vm->ioeventfds_lock, flags);
+	list_splice_init(&vm->ioeventfds, &gone);
+	spin_unlock_irqrestore(&vm->ioeventfds_lock, flags);
+	list_for_each_entry_safe(e, etmp, &gone, node)
 		vhm_ioeventfd_free(e);
-	mutex_unlock(&vm->ioeventfds_lock);
-}
-
-int vhm_irqfd_init(void)
-{
-	vhm_irqfd_wq = alloc_workqueue("acrn_vhm_irqfd", WQ_HIGHPRI, 0);
-	return vhm_irqfd_wq ? 0 : -ENOMEM;
-}
-
-void vhm_irqfd_exit(void)
-{
-	destroy_workqueue(vhm_irqfd_wq);
 }

@@ -141,6 +141,16 @@ static inline long vhm_hc_inject_msi(u16 vmid, u64 addr, u64 data)
 	return vhm_hcall_buf(HC_INJECT_MSI, vmid, false, &m, sizeof(m), false);
 }
 
+/**
+ * HC_INJECT_MSI from a prepared entry, without an allocation: callable in
+ * atomic context (an eventfd wake-up).  @m is kmalloc'ed (direct-mapped) and
+ * not changed while the hypercall reads it.
+ */
+static inline long vhm_hc_inject_msi_prepared(u16 vmid, struct acrn_hc_msi_entry *m)
+{
+	return vhm_hcall(HC_INJECT_MSI, vmid, virt_to_phys(m));
+}
+
 /** HC_VM_INTR_MONITOR: @pa is the physical address of a pinned 4 KiB page. */
 static inline long vhm_hc_intr_monitor(u16 vmid, u64 pa)
 {

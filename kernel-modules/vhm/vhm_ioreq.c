@@ -3,8 +3,11 @@
  * IOREQ dispatch.
  *
  * Each VM's IOREQ page has one struct acrn_io_request per vCPU.  An upcall
- * (the MSI of the virtual PCI function, or the 10 ms polling timer) queues
- * one work item that scans every created VM.  For each slot in state PENDING
+ * (the MSI of the virtual PCI function, or the 10 ms polling timer) scans
+ * every created VM there and then, in its interrupt: nothing below sleeps
+ * (spinlocks, plain hypercalls, eventfd signals, wake-ups), and a notify
+ * that matches an ioeventfd is then complete without the Service VM
+ * scheduling a kworker first.  For each slot in state PENDING
  * the slot is copied ONCE and only the copy is validated and used: the page is
  * also writable by the hypervisor and by the device model.  Then:
  *   - dword accesses to 0xCF8 are answered here (the address is kept per VM);
@@ -20,8 +23,8 @@
 
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/timer.h>
-#include <linux/workqueue.h>
 
 #include "vhm.h"
 #include "vhm_hypercall.h"
@@ -33,13 +36,9 @@
 #define PCI_CF8_MASK		0x80FFFFFCU	/* bits 30:24 and 1:0 read as 0 */
 
 static LIST_HEAD(vhm_vms);		/* created VMs */
-static DEFINE_MUTEX(vhm_vms_lock);	/* the list, and one scan at a time */
-static struct workqueue_struct *vhm_wq;
+static DEFINE_SPINLOCK(vhm_vms_lock);	/* the list, and one scan at a time; IRQs off */
 static struct timer_list vhm_poll_timer;
 static bool vhm_polling;
-
-static void vhm_ioreq_dispatch(struct work_struct *work);
-static DECLARE_WORK(vhm_dispatch_work, vhm_ioreq_dispatch);
 
 static bool vhm_size_ok(u64 size, u64 max)
 {
@@ -196,19 +195,16 @@ static void vhm_ioreq_scan_vm(struct vhm_vm *vm)
 	}
 }
 
-static void vhm_ioreq_dispatch(struct work_struct *work)
-{
-	struct vhm_vm *vm;
-
-	mutex_lock(&vhm_vms_lock);
-	list_for_each_entry(vm, &vhm_vms, node)
-		vhm_ioreq_scan_vm(vm);
-	mutex_unlock(&vhm_vms_lock);
-}
-
+/* Any context: the upcall's hard IRQ, the polling timer, a VM attached. */
 void vhm_ioreq_kick(void)
 {
-	queue_work(vhm_wq, &vhm_dispatch_work);
+	struct vhm_vm *vm;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vhm_vms_lock, flags);
+	list_for_each_entry(vm, &vhm_vms, node)
+		vhm_ioreq_scan_vm(vm);
+	spin_unlock_irqrestore(&vhm_vms_lock, flags);
 }
 
 static void vhm_ioreq_poll(struct timer_list *t)
@@ -238,19 +234,23 @@ void vhm_ioreq_set_polling(bool on)
 
 void vhm_ioreq_attach_vm(struct vhm_vm *vm)
 {
-	mutex_lock(&vhm_vms_lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&vhm_vms_lock, flags);
 	list_add_tail(&vm->node, &vhm_vms);
-	mutex_unlock(&vhm_vms_lock);
+	spin_unlock_irqrestore(&vhm_vms_lock, flags);
 	/* A request may already be pending (e.g. the upcall came before us). */
 	vhm_ioreq_kick();
 }
 
 void vhm_ioreq_detach_vm(struct vhm_vm *vm)
 {
+	unsigned long flags;
+
 	/* The scan holds vhm_vms_lock: once off the list, no scan sees @vm. */
-	mutex_lock(&vhm_vms_lock);
+	spin_lock_irqsave(&vhm_vms_lock, flags);
 	list_del_init(&vm->node);
-	mutex_unlock(&vhm_vms_lock);
+	spin_unlock_irqrestore(&vhm_vms_lock, flags);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -322,9 +322,11 @@ int vhm_ioreq_notify_finish(struct vhm_vm *vm, u32 vcpu)
 int vhm_ioreq_clear(struct vhm_vm *vm)
 {
 	struct acrn_io_request *slot;
+	unsigned long flags;
 	u32 i, state;
 
-	flush_workqueue(vhm_wq);
+	/* Under the scan's lock: no upcall hands out a slot while we finish it. */
+	spin_lock_irqsave(&vhm_vms_lock, flags);
 	for (i = 0; i < vm->vcpu_num; i++) {
 		slot = &vm->ioreq->req_slot[i];
 		clear_bit(i, vm->pending);
@@ -334,14 +336,12 @@ int vhm_ioreq_clear(struct vhm_vm *vm)
 		smp_store_release(&slot->processed, ACRN_IOREQ_STATE_COMPLETE);
 		vhm_hc_notify_finish(vm->vmid, i);
 	}
+	spin_unlock_irqrestore(&vhm_vms_lock, flags);
 	return 0;
 }
 
 int vhm_ioreq_init(void)
 {
-	vhm_wq = alloc_ordered_workqueue("acrn_vhm_ioreq", WQ_HIGHPRI | WQ_MEM_RECLAIM);
-	if (!vhm_wq)
-		return -ENOMEM;
 	timer_setup(&vhm_poll_timer, vhm_ioreq_poll, 0);
 	return 0;
 }
@@ -350,5 +350,4 @@ void vhm_ioreq_exit(void)
 {
 	WRITE_ONCE(vhm_polling, false);
 	del_timer_sync(&vhm_poll_timer);
-	destroy_workqueue(vhm_wq);
 }

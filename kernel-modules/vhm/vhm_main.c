@@ -562,12 +562,9 @@ static int __init vhm_init(void)
 	ret = vhm_ioreq_init();
 	if (ret)
 		return ret;
-	ret = vhm_irqfd_init();
-	if (ret)
-		goto err_ioreq;
 	ret = vhm_upcall_init();
 	if (ret)
-		goto err_irqfd;
+		goto err_ioreq;
 	ret = misc_register(&vhm_miscdev);
 	if (ret)
 		goto err_upcall;
@@ -576,8 +573,6 @@ static int __init vhm_init(void)
 
 err_upcall:
 	vhm_upcall_exit();
-err_irqfd:
-	vhm_irqfd_exit();
 err_ioreq:
 	vhm_ioreq_exit();
 #ifdef VHM_FAKE_HV
@@ -591,7 +586,6 @@ static void __exit vhm_exit(void)
 	/* No file is open: each holds a module reference through vhm_fops.owner. */
 	misc_deregister(&vhm_miscdev);
 	vhm_upcall_exit();
-	vhm_irqfd_exit();
 	vhm_ioreq_exit();
 #ifdef VHM_FAKE_HV
 	vhm_fake_exit();

@@ -6,7 +6,7 @@
  * hypervisor exposes a small virtual PCI function on bus 0 (vendor 0xACE0,
  * device 0x0001, class 0x088000 "other system peripheral", one 32-bit MSI
  * capability) and signals its MSI whenever an IOREQ slot turns PENDING.
- * This driver binds to it and turns the interrupt into a dispatch work item.
+ * This driver binds to it and dispatches the pending requests in its interrupt.
  * Without the function, a 10 ms polling timer does the same job.
  */
 #define pr_fmt(fmt) "acrn_vhm: " fmt
@@ -22,7 +22,7 @@
 static atomic_t vhm_upcall_devices = ATOMIC_INIT(0);
 static bool vhm_upcall_registered;
 
-/* Hard IRQ: the dispatch sleeps (mutexes, hypercalls), so defer it. */
+/* Hard IRQ: the dispatch does not sleep (vhm_ioreq.c), so it runs here. */
 static irqreturn_t vhm_upcall_irq(int irq, void *data)
 {
 	vhm_ioreq_kick();

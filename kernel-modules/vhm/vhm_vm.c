@@ -22,7 +22,7 @@ struct vhm_vm *vhm_vm_alloc(void)
 	INIT_LIST_HEAD(&vm->node);
 	init_waitqueue_head(&vm->client_wq);
 	INIT_LIST_HEAD(&vm->memsegs);
-	mutex_init(&vm->ioeventfds_lock);
+	spin_lock_init(&vm->ioeventfds_lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
 	mutex_init(&vm->irqfds_lock);
 	INIT_LIST_HEAD(&vm->irqfds);

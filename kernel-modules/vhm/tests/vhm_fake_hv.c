@@ -30,6 +30,8 @@ static struct {
 	u64 created, destroyed, ioreq_set, vcpu_regs, irqline_last;
 	u64 notify_count, notify_last_vcpu, notify_last_state;
 	u64 msi_count, msi_last_addr, msi_last_data;
+	long long msi_last_tid;		/* the task that made the hypercall, -1 for an interrupt */
+	u64 notify_last_hardirq;	/* the last NOTIFY_REQUEST_FINISH came from a hard IRQ */
 	u64 add_pages, add_regions, del_ops, batches;
 	unsigned long first_pfn;	/* first page of the last RAM ADD */
 	unsigned long ioreq_pfn;
@@ -106,6 +108,7 @@ static long fake_notify(unsigned long vcpu)
 	fake.notify_count++;
 	fake.notify_last_vcpu = vcpu;
 	fake.notify_last_state = smp_load_acquire(&slot->processed);
+	fake.notify_last_hardirq = !!in_hardirq();
 	/* The hypervisor resumes the vCPU and frees the slot. */
 	smp_store_release(&slot->processed, ACRN_HC_IOREQ_STATE_FREE);
 	return 0;
@@ -170,6 +173,7 @@ static long fake_vm_hcall(unsigned long id, unsigned long a0, unsigned long a1)
 		fake.msi_count++;
 		fake.msi_last_addr = msi->msi_addr;
 		fake.msi_last_data = msi->msi_data;
+		fake.msi_last_tid = in_task() ? task_pid_nr(current) : -1;
 		return 0;
 	case HC_SET_IRQLINE:
 		fake.irqline_last = a1;
@@ -265,6 +269,8 @@ static int fake_stats_show(struct seq_file *s, void *unused)
 		   fake.irqline_last, fake.notify_count, fake.notify_last_vcpu);
 	seq_printf(s, "notify_last_state %llu\nmsi_count %llu\nmsi_last_addr %llx\n",
 		   fake.notify_last_state, fake.msi_count, fake.msi_last_addr);
+	seq_printf(s, "msi_last_tid %lld\nnotify_last_hardirq %llu\n", fake.msi_last_tid,
+		   fake.notify_last_hardirq);
 	seq_printf(s, "msi_last_data %llx\nadd_pages %llu\nadd_regions %llu\ndel_ops %llu\n",
 		   fake.msi_last_data, fake.add_pages, fake.add_regions, fake.del_ops);
 	seq_printf(s, "batches %llu\nupcall_msi %llu\n", fake.batches, fake_msi_raised);

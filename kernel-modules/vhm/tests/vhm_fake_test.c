@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/acrn.h>
 #include "acrn_vhm_uapi.h"
@@ -231,6 +232,10 @@ static void test_ioeventfd_datamatch_signals_without_client(void)
 	CHECK(inject(3, ACRN_IOREQ_TYPE_MMIO, ACRN_IOREQ_DIR_WRITE, 0xd0000000, 4, 5) == 0, "inject");
 	CHECK(poll(&p, 1, 2000) == 1 && read(efd, &cnt, 8) == 8 && cnt == 1, "eventfd not signalled");
 	CHECK(wait_stat("notify_count", before + 1) == 0, "not completed in kernel");
+	/* With an upcall MSI, signalled and completed in its interrupt (no kworker). */
+	CHECK(stat_get("upcall_msi") == 0 || stat_get("notify_last_hardirq") == 1,
+	      "completed outside the upcall's interrupt (upcall MSIs %lld, hardirq %lld)",
+	      stat_get("upcall_msi"), stat_get("notify_last_hardirq"));
 	/* A different value is not a match: it goes to the client. */
 	CHECK(inject(3, ACRN_IOREQ_TYPE_MMIO, ACRN_IOREQ_DIR_WRITE, 0xd0000000, 4, 6) == 0, "inject");
 	CHECK(xioctl(ACRN_IOCTL_ATTACH_IOREQ_CLIENT, 0) == 0, "ATTACH");
@@ -255,6 +260,10 @@ static void test_irqfd_signal_injects_its_msi(void)
 	CHECK(wait_stat("msi_count", before + 1) == 0, "no MSI injected");
 	CHECK(stat_hex("msi_last_addr") == 0xfee01000 && stat_hex("msi_last_data") == 0x31,
 	      "wrong MSI");
+	/* Injected in the eventfd's wake-up, by the writer itself: no kworker in between. */
+	CHECK(stat_get("msi_last_tid") == (long long)syscall(SYS_gettid),
+	      "MSI injected by task %lld, not by the eventfd's writer %ld", stat_get("msi_last_tid"),
+	      (long)syscall(SYS_gettid));
 	close(efd);	/* the irqfd keeps its reference until teardown */
 	PASS();
 }
