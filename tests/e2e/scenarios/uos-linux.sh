@@ -18,7 +18,7 @@ for _c in ${UOS_CPU_LIST//,/ }; do
   [[ ",$UOS_REBOOT," == *",$_c,"* ]] && EXPECT+=( "^uos-linux: second boot \\(cpus=$_c\\)" )
 done
 unset _c
-EXPECT+=( '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok' '^uos-linux-check: rtc ok'
+EXPECT+=( '^uos-linux-check: fast-strings ok' '^uos-linux-check: mem ok' '^uos-linux-check: acpi ok' '^uos-linux-check: rtc ok'
           '^uos-linux-check: sleep ok' '^uos-linux-check: kernel-clean ok' '^uos-linux: rebooting'
           '^uos-linux-check: sos-kernel-clean ok' '^uos-linux: done' )
 # The 2-vCPU User VM's pCPU 1 idled halted in the Service VM, and vCPU 0's IPIs kicked it out

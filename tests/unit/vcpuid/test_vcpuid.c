@@ -15,6 +15,7 @@
 
 #include <arch/x86/cpu.h>
 #include <arch/x86/guest/vcpuid.h>
+#include <arch/x86/guest/vmsr.h>
 #include <common/vm.h>
 
 uint32_t tsc_khz = 80000;
@@ -168,6 +169,24 @@ static void test_emulate_filters_user_vms_only_and_mirrors_guest_cr4(void **stat
 	assert_int_equal(out[2] & BIT(4), BIT(4));
 }
 
+/*
+ * IA32_MISC_ENABLE of a User VM: the fast-string bit follows the platform
+ * (Bochs leaves it clear; a guest told "on" would pick ERMS copies), the rest
+ * is fixed whatever the host has set.
+ */
+static void test_misc_enable_fast_strings_follow_the_platform(void **state)
+{
+	const uint64_t fixed = (1ULL << 11) | (1ULL << 12);
+
+	(void)state;
+	assert_int_equal(vmsr_user_misc_enable(0), fixed);
+	assert_int_equal(vmsr_user_misc_enable(1), fixed | 1);
+	/* Host bits other than fast strings (thermal, MONITOR, XD disable...) stay hidden. */
+	assert_int_equal(vmsr_user_misc_enable(~0ULL), fixed | 1);
+	assert_int_equal(vmsr_user_misc_enable(~1ULL), fixed);
+	assert_int_equal(vmsr_user_misc_enable((1ULL << 18) | (1ULL << 34) | 1), fixed | 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_xsave_leaf_hides_xsaves_and_supervisor_components),
 		cmocka_unit_test(test_other_leaves_pass_unchanged),
 		cmocka_unit_test(test_emulate_filters_user_vms_only_and_mirrors_guest_cr4),
+		cmocka_unit_test(test_misc_enable_fast_strings_follow_the_platform),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

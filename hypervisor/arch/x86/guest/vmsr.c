@@ -119,12 +119,11 @@ int vmsr_handle_rdmsr(struct vcpu *v)
 		val = 0xFEE00000ULL | (1U << 11) | (v->id == 0 ? 1U << 8 : 0);
 		break;
 	case MSR_IA32_MISC_ENABLE:
-		/* Fast strings on; BTS and PEBS unavailable; MONITOR (hidden
-		 * by CPUID) and XD-disable off.  Linux reads it unguarded at
-		 * its entry (verify_cpu), so a #GP would be a triple fault. */
+		/* Linux reads it unguarded at its entry (verify_cpu), so a #GP
+		 * would be a triple fault; see vmsr_user_misc_enable(). */
 		if (!v->vm->user_vm)
 			goto refuse;
-		val = (1ULL << 0) | (1ULL << 11) | (1ULL << 12);
+		val = vmsr_user_misc_enable(rdmsr(MSR_IA32_MISC_ENABLE));
 		break;
 	case MSR_IA32_MTRRCAP:		/* no variable or fixed ranges, no WC */
 	case MSR_IA32_PLATFORM_ID:
