@@ -95,6 +95,11 @@ bench_derived=(
   # virtio-blk: the User VM reading /dev/vda vs the Service VM reading the same image file
   "uos_blk_seq_ratio x uos_blk_seq_mibps@uos-blk-bench / sos_blk_seq_mibps@uos-blk-bench"
   "uos_blk_rand4k_ratio x uos_blk_rand4k_iops@uos-blk-bench / sos_blk_rand4k_iops@uos-blk-bench"
+  # ... with 1 MiB reads on both sides; buffered reads against the Service VM's own buffered
+  # reads of a block device (loop); and no virtio-blk at all: each VM reading its own tmpfs file
+  "uos_blk_1m_seq_ratio x uos_blk_1m_seq_mibps@uos-blk-bench / sos_blk_1m_seq_mibps@uos-blk-bench"
+  "uos_blk_buffered_ratio x uos_blk_buffered_seq_mibps@uos-blk-bench / sos_loop_buffered_seq_mibps@uos-blk-bench"
+  "uos_tmpfs_ratio x uos_tmpfs_seq_mibps@uos-blk-bench / sos_blk_seq_mibps@uos-blk-bench"
   # virtio-net: User VM -> Service VM TCP throughput, vhost-net over acrn-dm's user-space back-end
   "uvm_net_tx_ratio x uvm_net_tx_vhost@uos-net-bench / uvm_net_tx_user@uos-net-bench"
 )

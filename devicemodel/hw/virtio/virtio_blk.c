@@ -136,6 +136,7 @@ struct virtio_blk {
 	pthread_t workers[VBLK_WORKERS];
 	int nworkers;
 	enum vblk_inline inl;		/* reads served by the notify thread; guarded by vs.mtx */
+	uint64_t nreq, nbuf;		/* requests taken, guest buffers in them; vs.mtx */
 
 	/* Asynchronous notify / completion; kick_fd < 0 when the VMM lacks them. */
 	int kick_fd, call_fd;
@@ -434,6 +435,8 @@ static bool vblk_drain_avail(struct virtio_blk *b, unsigned int q)
 			break;
 		}
 		r->head = r->c.head;
+		b->nreq++;
+		b->nbuf += r->c.niov;
 		if (b->inl != VBLK_INLINE_OFF && budget > 0) {
 			budget--;
 			status = vblk_execute(b, r, &used, true);
@@ -781,6 +784,10 @@ static void vblk_deinit(struct vmctx *ctx, struct pci_vdev *dev)
 	pthread_mutex_lock(&b->vs.mtx);
 	vblk_drain(b);
 	vblk_async_stop(b);
+	/* How the guest shaped its I/O: buffers per request (header and status included). */
+	if (b->nreq > 0)
+		pr_info("%u:%u: %llu requests, %.1f guest buffers per request", dev->slot, dev->func,
+			(unsigned long long)b->nreq, (double)b->nbuf / (double)b->nreq);
 	pthread_mutex_unlock(&b->vs.mtx);
 	vblk_stop_workers(b);
 	virtio_dev_deinit(&b->vs);
