@@ -110,11 +110,14 @@ int vhm_ioeventfd_config(struct vhm_vm *vm, const struct acrn_ioeventfd *a)
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 
-	/* Allocated before the lock: the IOREQ dispatch takes it in IRQ context. */
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
-	if (!fresh) {
-		eventfd_ctx_put(ctx);
-		return -ENOMEM;
+	/* An assignment allocates before the lock: the IOREQ dispatch takes it in IRQ context. */
+	fresh = NULL;
+	if (!(a->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN)) {
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+		if (!fresh) {
+			eventfd_ctx_put(ctx);
+			return -ENOMEM;
+		}
 	}
 	spin_lock_irqsave(&vm->ioeventfds_lock, flags);
 	if (a->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN) {

@@ -42,15 +42,15 @@ init_load_modules() {
 	return $_rc
 }
 
-# init_drain_console: wait (at most 5 s) until ttyS0 has sent what init wrote: its transmit
-# count in /proc/tty/driver/serial stops moving.  Without it, a burst of lines just before
-# poweroff dies in the tty buffer.
 # The kernel's background memory work so far (compaction, page migration, THP), one line:
 # work that lands on a pCPU another VM shares shows up in that VM's timings.
 init_mmstat() {
 	grep -E '^(compact_migrate_scanned|compact_free_scanned|compact_isolated|compact_stall|thp_fault_alloc|thp_collapse_alloc|pgmigrate_success) ' /proc/vmstat | tr '\n' ' '
 }
 
+# init_drain_console: wait (at most 5 s) until ttyS0 has sent what init wrote: its transmit
+# count in /proc/tty/driver/serial stops moving.  Without it, a burst of lines just before
+# poweroff dies in the tty buffer.
 init_drain_console() {
 	_prev='' _n=0
 	while [ "$_n" -lt 50 ]; do
