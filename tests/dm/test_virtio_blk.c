@@ -31,6 +31,7 @@
 #define F_FLUSH		(1ULL << 9)
 #define F_DISCARD	(1ULL << 13)
 #define F_WZ		(1ULL << 14)
+#define F_INDIRECT	(1ULL << VIRTIO_RING_F_INDIRECT_DESC)
 #define T_IN		0
 #define T_OUT		1
 #define T_FLUSH		4
@@ -233,7 +234,7 @@ static void test_virtio_blk_config_reports_capacity_and_features(void **state)
 		    (F_SEG_MAX | F_BLK_SIZE | F_FLUSH | F_DISCARD | F_WZ));
 	assert_false(f & F_RO);
 	assert_true(vd_devcfg_r(&d, 0, 8) == NSECT);
-	assert_int_equal(vd_devcfg_r(&d, 12, 4), 126);		/* seg_max */
+	assert_int_equal(vd_devcfg_r(&d, 12, 4), 510);		/* seg_max */
 	assert_int_equal(vd_devcfg_r(&d, 20, 4), 512);		/* blk_size */
 	assert_int_equal(vd_devcfg_r(&d, 40, 4), 32);		/* max_discard_seg */
 	assert_int_equal(vd_cfg_r(&d, PCIR_DEVICE, 2), 0x1001);
@@ -726,6 +727,71 @@ static void test_virtio_blk_without_eventfds_notify_stays_synchronous(void **sta
 	vd_set_status(&d, 0);
 }
 
+/*
+ * One read whose table holds header, @p nbuf buffers of @p len bytes 8 KiB
+ * apart (nothing contiguous to merge) and status, posted as one indirect
+ * descriptor.  Returns the status byte, or -1 if the device never used it.
+ */
+#define IND_TABLE	(VD_DATA + 0x8000)
+#define IND_PAGES	(VD_DATA + 0x100000)
+static int blk_indirect_read(struct vdrv *d, uint64_t sector, unsigned int nbuf, uint32_t len)
+{
+	struct { uint32_t type, reserved; uint64_t sector; } hdr = { T_IN, 0, sector };
+	struct vd_queue *q = &d->q[0];
+	uint16_t head = q->next_desc;
+	uint8_t st = 0xff;
+
+	assert_int_equal(vmm_test_gpa_write(d->ctx, HDR_GPA, &hdr, sizeof(hdr)), 0);
+	assert_int_equal(vmm_test_gpa_write(d->ctx, STATUS_GPA, &st, 1), 0);
+	vd_put_desc(d, IND_TABLE, 0, HDR_GPA, sizeof(hdr), VRING_DESC_F_NEXT, 1);
+	for (unsigned int i = 0; i < nbuf; i++)
+		vd_put_desc(d, IND_TABLE, (uint16_t)(i + 1), IND_PAGES + 0x2000ULL * i, len,
+			    VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, (uint16_t)(i + 2));
+	vd_put_desc(d, IND_TABLE, (uint16_t)(nbuf + 1), STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
+	vd_put_desc(d, q->desc, head, IND_TABLE, 16 * (nbuf + 2), VRING_DESC_F_INDIRECT, 0);
+	q->next_desc = (uint16_t)((head + 1) % q->size);
+	vd_publish(d, 0, head);
+	vd_kick(d, 0);
+	if (vd_wait_used(d, 0, NULL, NULL, 5000) != 0)
+		return -1;
+	assert_int_equal(vmm_test_gpa_read(d->ctx, STATUS_GPA, &st, 1), 0);
+	return st;
+}
+
+/*
+ * Linux's O_DIRECT read of 1 MiB is one bio of 256 pages; seg_max decides
+ * whether it reaches the device as one request.  The queue (512) allows a
+ * chain of 512: header, 510 data buffers (seg_max), status.
+ */
+static void test_virtio_blk_1mib_in_256_pages_is_one_request(void **state)
+{
+	struct blk_fixture *fx = *state;
+	static uint8_t file[1 << 20];
+	uint8_t page[4096];
+	struct vdrv d;
+	int calls;
+
+	file_read(fx->img, 0, file, sizeof(file));	/* earlier tests wrote to it */
+	vd_open(&d, ctx_of(state), SLOT_RW, false);
+	vd_bringup(&d, F_V1 | F_INDIRECT, 1, 512);
+	assert_true(vd_devcfg_r(&d, 12, 4) >= 256);
+	calls = preadv_calls + preadv2_calls;
+	assert_int_equal(blk_indirect_read(&d, 0, 256, 4096), S_OK);
+	assert_int_equal(preadv_calls + preadv2_calls, calls + 1);
+	for (unsigned int i = 0; i < 256; i++) {
+		assert_int_equal(vmm_test_gpa_read(d.ctx, IND_PAGES + 0x2000ULL * i, page, 4096), 0);
+		assert_memory_equal(page, file + 4096 * i, 4096);
+	}
+	/* seg_max data buffers are the most (here 1 KiB each): one more is a broken driver. */
+	assert_int_equal(blk_indirect_read(&d, 2, 510, 1024), S_OK);
+	assert_int_equal(vmm_test_gpa_read(d.ctx, IND_PAGES + 0x2000ULL * 509, page, 1024), 0);
+	assert_memory_equal(page, file + 1024 + 1024 * 509, 1024);
+	assert_int_equal(vd_status(&d) & VIRTIO_S_NEEDS_RESET, 0);
+	blk_indirect_read(&d, 0, 511, 1024);
+	assert_true(vd_status(&d) & VIRTIO_S_NEEDS_RESET);
+	vd_set_status(&d, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_virtio_blk_discard_and_write_zeroes_zero_the_file),
 		cmocka_unit_test(test_virtio_blk_several_requests_in_flight_all_complete),
 		cmocka_unit_test(test_virtio_blk_scattered_read_is_one_preadv),
+		cmocka_unit_test(test_virtio_blk_1mib_in_256_pages_is_one_request),
 		cmocka_unit_test(test_virtio_blk_short_transfers_resume_mid_segment),
 		cmocka_unit_test(test_virtio_blk_completion_msi_ends_wait),
 		cmocka_unit_test(test_virtio_blk_rescan_switches_file_and_raises_config_irq),

@@ -43,7 +43,14 @@
 #define DM_LOG_PREFIX "virtio-blk: "
 #include "dm_log.h"
 
-#define VBLK_QSIZE		128
+/*
+ * 512 entries so that seg_max (the queue size less header and status: a chain
+ * may not be longer than the queue, §2.7.5.3.1) holds a 1 MiB read in 4 KiB
+ * pages that are not physically contiguous -- 256 segments, the most one bio
+ * carries.  With 128 (seg_max 126) Linux split such a read into two or three
+ * requests, how many depending on the buffer's physical layout.
+ */
+#define VBLK_QSIZE		512
 #define VBLK_SEG_MAX		(VBLK_QSIZE - 2)	/* header and status take two */
 #define VBLK_WORKERS		3
 #define VBLK_SECTOR		512ULL

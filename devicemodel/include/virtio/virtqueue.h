@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#define VQ_MAX_SIZE		256U	/**< largest queue we offer (power of two) */
+#define VQ_MAX_SIZE		1024U	/**< largest queue we offer (power of two) */
 
 /* Descriptor flags (§2.7.5). */
 #define VRING_DESC_F_NEXT	1
