@@ -263,12 +263,13 @@ static void test_vhost_modern_setup_sequence_and_kick_bypasses_dm(void **state)
 
 	st = vmm_test_get(f.vm.ctx);
 	pdev = pci_get_vdev(f.vm.ctx, 0, SLOT_NET, 0);
-	assert_int_equal(st->nioeventfd, 2);
+	assert_int_equal(st->nioeventfd, 4);	/* each queue: I/O and memory notify */
 	assert_int_equal(st->nirqfd, 2);
 	for (int q = 0; q < 2; q++) {
 		uint64_t notify = pdev->bar[VIRTIO_BAR_MODERN].addr + VIRTIO_MODERN_NOTIFY +
 				  4ULL * (uint64_t)q;
-		bool io_found = false, irq_found = false;
+		uint64_t notify_io = pdev->bar[VIRTIO_BAR_NOTIFY_PIO].addr + 4ULL * (uint64_t)q;
+		bool io_found = false, pio_found = false, irq_found = false;
 
 		assert_int_equal(fk_find(VHOST_SET_VRING_NUM, q)->val, QSZ);
 		assert_int_equal(fk_find(VHOST_SET_VRING_BASE, q)->val, 0);
@@ -280,16 +281,21 @@ static void test_vhost_modern_setup_sequence_and_kick_bypasses_dm(void **state)
 		assert_int_equal(c->addr.used_user_addr,
 				 (uint64_t)(uintptr_t)vm_map_gpa(d.ctx, d.q[q].used, 1));
 		/* The kick fd is the ioeventfd on the queue's notify address ... */
-		for (size_t i = 0; i < st->nioeventfd; i++)
-			if (st->ioeventfd[i].fd == fk_find(VHOST_SET_VRING_KICK, q)->val)
-				io_found = st->ioeventfd[i].addr == notify && st->ioeventfd[i].len == 2 &&
-					   st->ioeventfd[i].flags == 0;
+		for (size_t i = 0; i < st->nioeventfd; i++) {
+			const struct acrn_ioeventfd *e = &st->ioeventfd[i];
+
+			if (e->fd != fk_find(VHOST_SET_VRING_KICK, q)->val || e->len != 2)
+				continue;
+			io_found |= e->addr == notify && e->flags == 0;
+			pio_found |= e->addr == notify_io && e->flags == ACRN_IOEVENTFD_FLAG_PIO;
+		}
 		/* ... the call fd the irqfd of its MSI-X vector (vd_bringup: q -> q + 1). */
 		for (size_t i = 0; i < st->nirqfd; i++)
 			if ((uint64_t)st->irqfd[i].fd == fk_find(VHOST_SET_VRING_CALL, q)->val)
 				irq_found = st->irqfd[i].msi.msi_data == 0x40 + (uint32_t)q + 1 &&
 					    st->irqfd[i].msi.msi_addr == 0xfee00000;
 		assert_true(io_found);
+		assert_true(pio_found);
 		assert_true(irq_found);
 		assert_true((int64_t)fk_find(VHOST_NET_SET_BACKEND, q)->val >= 0);
 	}

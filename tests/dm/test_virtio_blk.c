@@ -662,7 +662,7 @@ static void test_virtio_blk_notify_via_ioeventfd_completes_via_irqfd(void **stat
 		unsigned int hits, notes, irqs, m;
 
 		open_rw(state, &d, legacy, F_V1);
-		assert_int_equal(st->nioeventfd, 1);
+		assert_int_equal(st->nioeventfd, legacy ? 1 : 2);
 		assert_int_equal(st->nirqfd, 1);
 		if (legacy) {
 			assert_int_equal(st->ioeventfd[0].flags,
@@ -670,8 +670,12 @@ static void test_virtio_blk_notify_via_ioeventfd_completes_via_irqfd(void **stat
 			assert_true(st->ioeventfd[0].addr == d.io + VIRTIO_LEG_QUEUE_NOTIFY);
 			assert_true(st->ioeventfd[0].data == 0);
 		} else {
-			assert_int_equal(st->ioeventfd[0].flags, 0);
-			assert_true(st->ioeventfd[0].addr == d.mem + VIRTIO_MODERN_NOTIFY);
+			/* Both modern notify registers: the I/O one the driver uses, and memory. */
+			assert_true(d.notify_io != 0);
+			assert_int_equal(st->ioeventfd[0].flags, ACRN_IOEVENTFD_FLAG_PIO);
+			assert_true(st->ioeventfd[0].addr == d.notify_io);
+			assert_int_equal(st->ioeventfd[1].flags, 0);
+			assert_true(st->ioeventfd[1].addr == d.mem + VIRTIO_MODERN_NOTIFY);
 		}
 		assert_int_equal(st->irqfd[0].msi.msi_data, 0x41);
 		hits = st->ioeventfd_hits;
@@ -684,6 +688,14 @@ static void test_virtio_blk_notify_via_ioeventfd_completes_via_irqfd(void **stat
 		assert_true(vmm_test_wait_msi(d.ctx, m, 5000) > m);
 		assert_int_equal(st->irqfd_msis, irqs + 1);
 		assert_int_equal(st->msi[st->nmsi - 1].msi_data, 0x41);
+		if (!legacy) {	/* a driver that uses the memory BAR's notify: the same */
+			d.mmio_notify = true;
+			m = st->msi_total;
+			assert_int_equal(read_check(&d, 1210), S_OK);
+			assert_int_equal(st->ioeventfd_hits, hits + 2);
+			assert_int_equal(st->notify_count[0], notes);
+			assert_true(vmm_test_wait_msi(d.ctx, m, 5000) > m);
+		}
 		vd_set_status(&d, 0);
 		assert_int_equal(st->nioeventfd, 0);
 		assert_int_equal(st->nirqfd, 0);

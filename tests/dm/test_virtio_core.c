@@ -97,28 +97,40 @@ static void test_virtio_bad_virtio_mode_is_rejected(void **state)
 static void test_virtio_modern_caps_describe_bar_layout(void **state)
 {
 	struct vdrv d;
-	int off, seen = 0, steps = 0;
+	int off, seen = 0, steps = 0, notifies = 0;
+	uint32_t bar3;
 
 	vd_open(&d, ctx_of(state), SLOT_MODERN, false);
 	off = (int)vd_cfg_r(&d, PCIR_CAP_PTR, 1);
 	while (off != 0 && steps++ < 16) {
 		if (vd_cfg_r(&d, off, 1) == 0x09) {
-			int type = (int)vd_cfg_r(&d, off + 3, 1);
+			int type = (int)vd_cfg_r(&d, off + 3, 1), bar = (int)vd_cfg_r(&d, off + 4, 1);
 			uint32_t boff = vd_cfg_r(&d, off + 8, 4);
 
-			assert_int_equal(vd_cfg_r(&d, off + 4, 1), VIRTIO_BAR_MODERN);
 			seen |= 1 << type;
 			if (type == VIRTIO_PCI_CAP_COMMON)
 				assert_int_equal(boff, VIRTIO_MODERN_COMMON);
 			if (type == VIRTIO_PCI_CAP_NOTIFY) {
 				assert_int_equal(vd_cfg_r(&d, off + 2, 1), 20);
 				assert_int_equal(vd_cfg_r(&d, off + 16, 4), VIRTIO_NOTIFY_MULT);
+				/* The I/O BAR's notify first, then the memory BAR's. */
+				assert_int_equal(bar, notifies++ == 0 ? VIRTIO_BAR_NOTIFY_PIO :
+							VIRTIO_BAR_MODERN);
+				assert_true(vd_cfg_r(&d, off + 12, 4) >= VIRTIO_NOTIFY_MULT);
+			} else {
+				assert_int_equal(bar, VIRTIO_BAR_MODERN);
 			}
 		}
 		off = (int)vd_cfg_r(&d, off + 1, 1);
 	}
 	assert_int_equal(seen, (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4));
+	assert_int_equal(notifies, 2);
+	bar3 = vd_cfg_r(&d, PCIR_BAR0 + 4 * VIRTIO_BAR_NOTIFY_PIO, 4);
+	assert_int_equal(bar3 & 1, 1);					/* I/O */
+	assert_true(d.notify_io == (bar3 & ~3U));
 	assert_int_equal(vd_common_r(&d, VIRTIO_PCI_NUM_QUEUES, 2), 1);
+	vd_open(&d, ctx_of(state), SLOT_LEGACY, true);
+	assert_int_equal(vd_cfg_r(&d, PCIR_BAR0 + 4 * VIRTIO_BAR_NOTIFY_PIO, 4), 0);
 }
 
 static void test_virtio_modern_negotiation_requires_version_1(void **state)

@@ -39,6 +39,8 @@ struct vdrv {
 	bool legacy;
 	uint32_t io;		/* legacy I/O BAR */
 	uint64_t mem;		/* modern BAR */
+	uint32_t notify_io;	/* the first notify structure's I/O port if it is in an I/O BAR, else 0 */
+	bool mmio_notify;	/* kick through the memory BAR's notify even so */
 	uint64_t msix;		/* MSI-X table BAR */
 	int msix_cap;
 	bool msix_on;
@@ -156,6 +158,20 @@ static inline void vd_open(struct vdrv *d, struct vmctx *ctx, int slot, bool leg
 	d->mem = vd_cfg_r(d, PCIR_BAR0 + 4 * VIRTIO_BAR_MODERN, 4) & ~0xfU;
 	d->msix = vd_cfg_r(d, PCIR_BAR0 + 4 * VIRTIO_BAR_MSIX, 4) & ~0xfU;
 	d->msix_cap = vd_find_cap(d, PCIY_MSIX);
+	/* As Linux does: the first notify structure (§4.1.4.4) whose BAR is implemented. */
+	for (int off = vd_find_cap(d, 0x09), steps = 0; off != 0 && steps++ < 48;
+	     off = (int)vd_cfg_r(d, off + 1, 1)) {
+		uint32_t bar;
+
+		if (vd_cfg_r(d, off, 1) != 0x09 || vd_cfg_r(d, off + 3, 1) != VIRTIO_PCI_CAP_NOTIFY)
+			continue;
+		bar = vd_cfg_r(d, PCIR_BAR0 + 4 * (int)vd_cfg_r(d, off + 4, 1), 4);
+		if (bar == 0)
+			continue;
+		if (bar & 1)
+			d->notify_io = (bar & ~3U) + vd_cfg_r(d, off + 8, 4);
+		break;
+	}
 	vd_cfg_w(d, PCIR_COMMAND, 2, vd_cfg_r(d, PCIR_COMMAND, 2) | PCIM_CMD_BUSMASTER);
 	vd_set_status(d, 0);
 }
@@ -303,6 +319,8 @@ static inline void vd_kick(struct vdrv *d, int qi)
 {
 	if (d->legacy)
 		vd_pio_w(d, d->io + VIRTIO_LEG_QUEUE_NOTIFY, 2, (uint64_t)qi);
+	else if (d->notify_io != 0 && !d->mmio_notify)
+		vd_pio_w(d, d->notify_io + VIRTIO_NOTIFY_MULT * (uint32_t)qi, 2, (uint64_t)qi);
 	else
 		vd_mmio_w(d, d->mem + VIRTIO_MODERN_NOTIFY + VIRTIO_NOTIFY_MULT * (uint64_t)qi, 2,
 			  (uint64_t)qi);

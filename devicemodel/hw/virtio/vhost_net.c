@@ -62,7 +62,7 @@ struct vhost_net {
 	struct {
 		int kick, call;
 		bool kick_reg, call_reg;
-		struct acrn_ioeventfd io;
+		struct virtio_notify_fd io;
 		struct acrn_irqfd irq;
 	} q[VHOST_NQ];
 };
@@ -242,8 +242,7 @@ static int vh_start_queue(struct vhost_net *v, unsigned int qi, const char **wha
 	}
 	if (rc == 0) {
 		*what = "VHM ioeventfd";
-		virtio_notify_ioeventfd(vs, qi, v->q[qi].kick, &v->q[qi].io);
-		rc = vs->ctx->vmm->ioeventfd(vs->ctx, &v->q[qi].io);
+		rc = virtio_notify_ioeventfd_assign(vs, qi, v->q[qi].kick, &v->q[qi].io);
 		v->q[qi].kick_reg = rc == 0;
 	}
 	if (rc == 0) {
@@ -302,8 +301,7 @@ void vhost_net_stop(struct vhost_net *v)
 		/* Errors here only mean the queue never got that far. */
 		(void)vh_do(v, VHOST_NET_SET_BACKEND, &f);
 		if (v->q[i].kick_reg) {
-			v->q[i].io.flags |= ACRN_IOEVENTFD_FLAG_DEASSIGN;
-			if (ctx->vmm->ioeventfd(ctx, &v->q[i].io) != 0)
+			if (virtio_notify_ioeventfd_deassign(v->vs, &v->q[i].io) != 0)
 				pr_warn("%s: cannot unregister the queue %u ioeventfd", v->ifname, i);
 			v->q[i].kick_reg = false;
 		}

@@ -149,7 +149,7 @@ struct virtio_blk {
 	int kick_fd, call_fd;
 	bool async;			/* ioeventfd and irqfd registered now */
 	bool mode_logged;		/* which notify path: one line per device */
-	struct acrn_ioeventfd io;
+	struct virtio_notify_fd io;
 	struct acrn_irqfd irq;
 	pthread_t kick_thread;
 	bool kick_live;
@@ -481,8 +481,7 @@ static void vblk_async_stop(struct virtio_blk *b)
 
 	if (!b->async)
 		return;
-	b->io.flags |= ACRN_IOEVENTFD_FLAG_DEASSIGN;
-	if (ctx->vmm->ioeventfd(ctx, &b->io) != 0)
+	if (virtio_notify_ioeventfd_deassign(&b->vs, &b->io) != 0)
 		pr_warn("cannot unregister the notify ioeventfd");
 	b->irq.flags |= ACRN_IRQFD_FLAG_DEASSIGN;
 	if (ctx->vmm->irqfd(ctx, &b->irq) != 0)
@@ -522,8 +521,7 @@ static void vblk_driver_ok(struct virtio_dev *vs)
 			why = "irqfd refused";
 	}
 	if (why == NULL) {
-		virtio_notify_ioeventfd(vs, 0, b->kick_fd, &b->io);
-		rc = ctx->vmm->ioeventfd(ctx, &b->io);
+		rc = virtio_notify_ioeventfd_assign(vs, 0, b->kick_fd, &b->io);
 		if (rc != 0) {
 			why = "ioeventfd refused";
 			b->irq.flags |= ACRN_IRQFD_FLAG_DEASSIGN;

@@ -5,7 +5,8 @@
  * BAR 0 (I/O): the legacy register block (§4.1.4.8) followed by the device
  * configuration.  BAR 1: MSI-X table and PBA (PCI core).  BAR 2 (MEM32): the
  * modern structures at fixed offsets, announced by vendor capabilities
- * (§4.1.4): common 0x0000, ISR 0x1000, device 0x2000, notify 0x3000.
+ * (§4.1.4): common 0x0000, ISR 0x1000, device 0x2000, notify 0x3000.  BAR 3
+ * (I/O): the notify registers once more, announced first (virtio_core.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,22 +109,54 @@ void virtio_relchain(struct virtio_dev *vs, unsigned int q, uint16_t head, uint3
 	virtio_queue_interrupt(vs, q);
 }
 
-void virtio_notify_ioeventfd(struct virtio_dev *vs, unsigned int qi, int fd,
-			     struct acrn_ioeventfd *io)
+int virtio_notify_ioeventfd_assign(struct virtio_dev *vs, unsigned int qi, int fd,
+				   struct virtio_notify_fd *nf)
 {
-	memset(io, 0, sizeof(*io));
-	io->fd = (uint32_t)fd;
-	io->len = 2;
+	struct acrn_ioeventfd want[VIRTIO_NOTIFY_ADDRS];
+	unsigned int n = 0;
+	int rc = 0;
+
+	memset(want, 0, sizeof(want));
+	nf->n = 0;
 	if (virtio_has_feature(vs, VIRTIO_F_VERSION_1)) {
 		/* §4.1.4.4: notify base + queue_notify_off (= index) * multiplier; any value. */
-		io->addr = vs->pdev->bar[VIRTIO_BAR_MODERN].addr + VIRTIO_MODERN_NOTIFY +
-			   (uint64_t)qi * VIRTIO_NOTIFY_MULT;
+		want[n].flags = ACRN_IOEVENTFD_FLAG_PIO;
+		want[n++].addr = vs->pdev->bar[VIRTIO_BAR_NOTIFY_PIO].addr +
+				 (uint64_t)qi * VIRTIO_NOTIFY_MULT;
+		want[n++].addr = vs->pdev->bar[VIRTIO_BAR_MODERN].addr + VIRTIO_MODERN_NOTIFY +
+				 (uint64_t)qi * VIRTIO_NOTIFY_MULT;
 	} else {
 		/* §4.1.4.8: one register for all queues, the value is the index. */
-		io->flags = ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH;
-		io->addr = vs->pdev->bar[VIRTIO_BAR_LEGACY].addr + VIRTIO_LEG_QUEUE_NOTIFY;
-		io->data = qi;
+		want[n].flags = ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH;
+		want[n].addr = vs->pdev->bar[VIRTIO_BAR_LEGACY].addr + VIRTIO_LEG_QUEUE_NOTIFY;
+		want[n++].data = qi;
 	}
+	for (unsigned int i = 0; i < n && rc == 0; i++) {
+		want[i].fd = (uint32_t)fd;
+		want[i].len = 2;
+		rc = vs->ctx->vmm->ioeventfd(vs->ctx, &want[i]);
+		if (rc == 0)
+			nf->io[nf->n++] = want[i];
+	}
+	if (rc != 0)
+		(void)virtio_notify_ioeventfd_deassign(vs, nf);
+	return rc;
+}
+
+int virtio_notify_ioeventfd_deassign(struct virtio_dev *vs, struct virtio_notify_fd *nf)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < nf->n; i++) {
+		int r;
+
+		nf->io[i].flags |= ACRN_IOEVENTFD_FLAG_DEASSIGN;
+		r = vs->ctx->vmm->ioeventfd(vs->ctx, &nf->io[i]);
+		if (rc == 0)
+			rc = r;
+	}
+	nf->n = 0;
+	return rc;
 }
 
 void virtio_config_changed(struct virtio_dev *vs)
@@ -579,6 +612,8 @@ void virtio_pci_barwrite(struct vmctx *ctx, struct pci_vdev *dev, int idx, uint6
 		virtio_leg_write(vs, offset, size, val);
 	else if (idx == VIRTIO_BAR_MODERN && vs->mode != VIRTIO_MODE_LEGACY)
 		virtio_modern_write(vs, offset, size, val);
+	else if (idx == VIRTIO_BAR_NOTIFY_PIO && vs->mode != VIRTIO_MODE_LEGACY)
+		virtio_notify(vs, (uint32_t)(offset / VIRTIO_NOTIFY_MULT));
 	pthread_mutex_unlock(&vs->mtx);
 }
 
@@ -593,6 +628,8 @@ uint64_t virtio_pci_barread(struct vmctx *ctx, struct pci_vdev *dev, int idx, ui
 		v = virtio_leg_read(vs, offset, size);
 	else if (idx == VIRTIO_BAR_MODERN && vs->mode != VIRTIO_MODE_LEGACY)
 		v = virtio_modern_read(vs, offset, size);
+	else if (idx == VIRTIO_BAR_NOTIFY_PIO && vs->mode != VIRTIO_MODE_LEGACY)
+		v = 0;		/* notify registers read as 0, as in BAR 2 */
 	pthread_mutex_unlock(&vs->mtx);
 	return v;
 }
@@ -600,9 +637,10 @@ uint64_t virtio_pci_barread(struct vmctx *ctx, struct pci_vdev *dev, int idx, ui
 /* --- set-up --- */
 
 /* §4.1.4: struct virtio_pci_cap (+ notify_off_multiplier for the notify cap). */
-static int virtio_add_cap(struct pci_vdev *pdev, uint8_t type, uint32_t off, uint32_t len)
+static int virtio_add_cap(struct pci_vdev *pdev, uint8_t type, uint8_t bar, uint32_t off,
+			  uint32_t len)
 {
-	uint8_t cap[20] = { 0x09, 0, 16, type, VIRTIO_BAR_MODERN };
+	uint8_t cap[20] = { 0x09, 0, 16, type, bar };
 	int n = 16;
 
 	memcpy(&cap[8], &off, 4);
@@ -656,14 +694,25 @@ static int virtio_pci_setup(struct virtio_dev *vs, struct pci_vdev *pdev)
 	if (rc == 0 && vs->mode != VIRTIO_MODE_LEGACY) {
 		rc = pci_emul_alloc_bar(pdev, VIRTIO_BAR_MODERN, PCI_BAR_MEM32,
 					VIRTIO_MODERN_BAR_SIZE);
+		if (rc == 0)	/* one 4-byte slot per queue */
+			rc = pci_emul_alloc_bar(pdev, VIRTIO_BAR_NOTIFY_PIO, PCI_BAR_IO,
+						ops->nqueues * VIRTIO_NOTIFY_MULT);
 		if (rc == 0)
-			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_COMMON, VIRTIO_MODERN_COMMON, 0x1000);
+			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_COMMON, VIRTIO_BAR_MODERN,
+					    VIRTIO_MODERN_COMMON, 0x1000);
 		if (rc >= 0)
-			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_ISR, VIRTIO_MODERN_ISR, 0x1000);
+			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_ISR, VIRTIO_BAR_MODERN,
+					    VIRTIO_MODERN_ISR, 0x1000);
 		if (rc >= 0)
-			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_DEVICE, VIRTIO_MODERN_DEVICE, 0x1000);
+			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_DEVICE, VIRTIO_BAR_MODERN,
+					    VIRTIO_MODERN_DEVICE, 0x1000);
+		/* The I/O notify first: drivers take the first notify structure they support. */
 		if (rc >= 0)
-			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_NOTIFY, VIRTIO_MODERN_NOTIFY, 0x1000);
+			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_NOTIFY, VIRTIO_BAR_NOTIFY_PIO, 0,
+					    ops->nqueues * VIRTIO_NOTIFY_MULT);
+		if (rc >= 0)
+			rc = virtio_add_cap(pdev, VIRTIO_PCI_CAP_NOTIFY, VIRTIO_BAR_MODERN,
+					    VIRTIO_MODERN_NOTIFY, 0x1000);
 		if (rc > 0)
 			rc = 0;
 	}

@@ -3,7 +3,8 @@
  * @file virtio_core.h
  * The virtio PCI transport shared by every virtio device (Virtio 1.2 §4.1):
  * the legacy (0.9.5) register block in I/O BAR 0, the modern (1.0) vendor
- * capabilities in memory BAR 2, MSI-X in BAR 1 (INTx + ISR when MSI-X is off),
+ * capabilities in memory BAR 2 with a second notify region in I/O BAR 3,
+ * MSI-X in BAR 1 (INTx + ISR when MSI-X is off),
  * feature negotiation, the device status state machine, reset, and the
  * NEEDS_RESET path for hostile drivers.
  *
@@ -20,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
+
+#include <linux/acrn.h>
 
 #include "dm_config.h"
 #include "virtio/virtqueue.h"
@@ -95,12 +98,22 @@ struct pci_vdev;
 #define VIRTIO_BAR_LEGACY	0	/**< I/O */
 #define VIRTIO_BAR_MSIX		1	/**< MEM32, owned by the PCI core */
 #define VIRTIO_BAR_MODERN	2	/**< MEM32 */
+#define VIRTIO_BAR_NOTIFY_PIO	3	/**< I/O: the modern notify registers again, see below */
 #define VIRTIO_MODERN_COMMON	0x0000
 #define VIRTIO_MODERN_ISR	0x1000
 #define VIRTIO_MODERN_DEVICE	0x2000
 #define VIRTIO_MODERN_NOTIFY	0x3000
 #define VIRTIO_MODERN_BAR_SIZE	0x4000
 #define VIRTIO_NOTIFY_MULT	4	/**< notify_off_multiplier */
+/*
+ * A modern function announces two notify structures (§4.1.4.4): first the I/O
+ * BAR 3 (queue n at n * VIRTIO_NOTIFY_MULT), then the memory BAR 2 at
+ * VIRTIO_MODERN_NOTIFY.  A driver uses the first it supports (Linux does): an
+ * OUT to an I/O port exits with port, size and value in the exit qualification,
+ * where an MMIO write is an EPT violation the hypervisor must decode from the
+ * guest's instruction bytes.
+ */
+#define VIRTIO_NOTIFY_ADDRS	2	/**< notify addresses of a queue: PIO + MMIO */
 
 /** Which interfaces the function exposes (`virtio_mode=` option). */
 enum virtio_mode {
@@ -195,14 +208,24 @@ void virtio_queue_interrupt(struct virtio_dev *vs, unsigned int q);
 
 struct acrn_ioeventfd;
 
+/** The ioeventfds of one queue's notify: what virtio_notify_ioeventfd_assign() registered. */
+struct virtio_notify_fd {
+	struct acrn_ioeventfd io[VIRTIO_NOTIFY_ADDRS];
+	unsigned int n;			/**< registered entries of io[] */
+};
+
 /**
- * Fill @p io with queue @p qi's notify register as the driver in use writes
- * it (2 bytes), signalling eventfd @p fd: the modern notify address (any
- * value) once VIRTIO_F_VERSION_1 is negotiated, else the legacy I/O port
- * with the queue index as data.  For the VMM's ioeventfd registration.
+ * Register eventfd @p fd with the VMM (ACRN_IOCTL_IOEVENTFD) on every address
+ * the driver in use may notify queue @p qi at (2-byte writes): once
+ * VIRTIO_F_VERSION_1 is negotiated, both modern notify registers (I/O BAR 3 and
+ * memory BAR 2, any value); else the legacy I/O port with the queue index as
+ * data.  @return 0, or -errno with nothing left registered.
  */
-void virtio_notify_ioeventfd(struct virtio_dev *vs, unsigned int qi, int fd,
-			     struct acrn_ioeventfd *io);
+int virtio_notify_ioeventfd_assign(struct virtio_dev *vs, unsigned int qi, int fd,
+				   struct virtio_notify_fd *nf);
+
+/** Undo virtio_notify_ioeventfd_assign() (no-op if nothing is registered). @return 0 or -errno. */
+int virtio_notify_ioeventfd_deassign(struct virtio_dev *vs, struct virtio_notify_fd *nf);
 
 /** Configuration changed: bump the generation, send the config interrupt (vs->mtx held). */
 void virtio_config_changed(struct virtio_dev *vs);
