@@ -33,6 +33,7 @@
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "pci_core.h"
 #include "vmctx.h"
@@ -144,6 +145,12 @@ struct virtio_blk {
 	int nworkers;
 	enum vblk_inline inl;		/* reads served by the notify thread; guarded by vs.mtx */
 	uint64_t nreq, nbuf;		/* requests taken, guest buffers in them; vs.mtx */
+	/*
+	 * Kick-thread wake-ups and the TSC ticks they took, by the bytes the
+	 * wake-up's requests carried: <= 4 KiB, <= 128 KiB, more; kick thread only.
+	 */
+	uint64_t kick_n[3], kick_tsc[3];
+	uint64_t drained_bytes;		/* data bytes of the requests the last drain took; vs.mtx */
 
 	/* Asynchronous notify / completion; kick_fd < 0 when the VMM lacks them. */
 	int kick_fd, call_fd;
@@ -444,6 +451,7 @@ static bool vblk_drain_avail(struct virtio_blk *b, unsigned int q)
 		r->head = r->c.head;
 		b->nreq++;
 		b->nbuf += r->c.niov;
+		b->drained_bytes += r->c.read_len + r->c.write_len - VBLK_HDR_BYTES - 1;
 		if (b->inl != VBLK_INLINE_OFF && budget > 0) {
 			budget--;
 			status = vblk_execute(b, r, &used, true);
@@ -551,21 +559,29 @@ static void *vblk_kick_loop(void *arg)
 
 	for (;;) {
 		bool signal = false;
+		uint64_t t0, bytes;
+		unsigned int cls;
 
 		if (read(b->kick_fd, &n, sizeof(n)) < 0 && errno != EINTR && errno != EAGAIN) {
 			pr_warn("kick eventfd: %s", strerror(errno));
 			return NULL;
 		}
+		t0 = __rdtsc();
 		pthread_mutex_lock(&b->vs.mtx);
 		if (b->quit) {
 			pthread_mutex_unlock(&b->vs.mtx);
 			return NULL;
 		}
+		b->drained_bytes = 0;
 		if (b->async && b->vs.q[0].enabled && virtio_dev_running(&b->vs))
 			signal = vblk_drain_avail(b, 0);
+		bytes = b->drained_bytes;
 		pthread_mutex_unlock(&b->vs.mtx);
 		if (signal)
 			vblk_signal(b);
+		cls = bytes <= 4096 ? 0 : bytes <= 131072 ? 1 : 2;
+		__atomic_add_fetch(&b->kick_n[cls], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&b->kick_tsc[cls], __rdtsc() - t0, __ATOMIC_RELAXED);
 	}
 }
 
@@ -789,10 +805,24 @@ static void vblk_deinit(struct vmctx *ctx, struct pci_vdev *dev)
 	pthread_mutex_lock(&b->vs.mtx);
 	vblk_drain(b);
 	vblk_async_stop(b);
-	/* How the guest shaped its I/O: buffers per request (header and status included). */
+	/*
+	 * How the guest shaped its I/O: buffers per request (header and status
+	 * included); and what the kick thread cost per wake-up, from the eventfd
+	 * read returning to the irqfd signalled (walk, inline reads, used ring).
+	 */
 	if (b->nreq > 0)
 		pr_info("%u:%u: %llu requests, %.1f guest buffers per request", dev->slot, dev->func,
 			(unsigned long long)b->nreq, (double)b->nbuf / (double)b->nreq);
+	for (unsigned int c = 0; c < 3; c++) {
+		static const char *const what[3] = { "<= 4 KiB", "4-128 KiB", "> 128 KiB" };
+		uint64_t n = __atomic_load_n(&b->kick_n[c], __ATOMIC_RELAXED);
+
+		if (n > 0)
+			pr_info("%u:%u: kick thread, wake-ups with %s of data: %llu, %llu TSC ticks each",
+				dev->slot, dev->func, what[c], (unsigned long long)n,
+				(unsigned long long)(__atomic_load_n(&b->kick_tsc[c],
+								     __ATOMIC_RELAXED) / n));
+	}
 	pthread_mutex_unlock(&b->vs.mtx);
 	vblk_stop_workers(b);
 	virtio_dev_deinit(&b->vs);
