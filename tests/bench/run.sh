@@ -100,6 +100,9 @@ bench_derived=(
   "uos_blk_1m_seq_ratio x uos_blk_1m_seq_mibps@uos-blk-bench / sos_blk_1m_seq_mibps@uos-blk-bench"
   "uos_blk_buffered_ratio x uos_blk_buffered_seq_mibps@uos-blk-bench / sos_loop_buffered_seq_mibps@uos-blk-bench"
   "uos_tmpfs_ratio x uos_tmpfs_seq_mibps@uos-blk-bench / sos_blk_seq_mibps@uos-blk-bench"
+  # ... and O_DIRECT against O_DIRECT: the Service VM reading the image as a block device (loop)
+  "uos_blk_loop_ratio x uos_blk_seq_mibps@uos-blk-bench / sos_loop_seq_mibps@uos-blk-bench"
+  "uos_blk_1m_loop_ratio x uos_blk_1m_seq_mibps@uos-blk-bench / sos_loop_1m_seq_mibps@uos-blk-bench"
   # virtio-net: User VM -> Service VM TCP throughput, vhost-net over acrn-dm's user-space back-end
   "uvm_net_tx_ratio x uvm_net_tx_vhost@uos-net-bench / uvm_net_tx_user@uos-net-bench"
 )
