@@ -7,10 +7,15 @@
 #
 # Host benchmarks (no emulator) are named host-*: host-blk is tests/dm/bench_blk (virtio-blk
 # back-end vs pread), built by `make -C tests/dm bench`, run before the scenarios so that no
-# emulator of ours competes with it; its output is kept in build/e2e/host-blk/host.log.
+# emulator of ours competes with it; its output is kept in build/e2e/host-blk/host.log.  It runs
+# on one CPU (BENCH_HOST_CPU, default 0), driver and back-end threads alike, as the emulated
+# platform shares one pCPU: otherwise each hand-off may wake the other CPU from idle, and what that
+# costs is the host's (on this VM, ~12 us more per hand-off one afternoon than the same morning,
+# same binary: doc/performance.md, "On the host").
 #
 # Usage: tests/bench/run.sh [scenario | host-blk]...
-# Environment: E2E_JOBS (parallel scenarios, default nproc), BENCH_DOC (default doc/performance.md).
+# Environment: E2E_JOBS (parallel scenarios, default nproc), BENCH_DOC (default doc/performance.md),
+# BENCH_HOST_CPU (the CPU host benchmarks run on, default 0).
 # Rows of scenarios that were not run, or failed, this time are kept from the previous table.
 # Derived rows (ratios, see bench_derived below) are recomputed from the merged table each time,
 # so re-running one side of a ratio updates it with the other side's stored value.
@@ -39,7 +44,7 @@ status=0
 bench_host() {
   local name=$1 dir=$E2E_BUILD/$1 t0=$SECONDS cmd
   case $name in
-    host-blk) cmd=("${BUILD:-$top/build}/tests/dm/bench_blk") ;;
+    host-blk) cmd=(taskset -c "${BENCH_HOST_CPU:-0}" "${BUILD:-$top/build}/tests/dm/bench_blk") ;;
     *) echo "FAIL $name (no such host benchmark; known: ${host_benches[*]})"; return 1 ;;
   esac
   mkdir -p "$dir"
