@@ -308,6 +308,37 @@ static void test_virtio_msix_queue_vector_fires_per_completion(void **state)
 	vd_set_status(&d, 0);
 }
 
+/*
+ * The I/O notify BAR from a hostile driver: every offset, every size, reads and
+ * writes of any value, before set-up and with a live queue.  Only a kick of an
+ * enabled queue does anything; the device stays out of NEEDS_RESET and works.
+ */
+static void test_virtio_pio_notify_hostile_accesses_are_harmless(void **state)
+{
+	struct vmctx *ctx = ctx_of(state);
+	struct vdrv d;
+	uint32_t size;
+
+	vd_open(&d, ctx, SLOT_MODERN, false);
+	assert_true(d.notify_io != 0);
+	size = (uint32_t)pci_get_vdev(ctx, 0, SLOT_MODERN, 0)->bar[VIRTIO_BAR_NOTIFY_PIO].size;
+	assert_true(size >= VIRTIO_NOTIFY_MULT);
+	for (int round = 0; round < 2; round++) {
+		if (round == 1)
+			vd_bringup(&d, F_V1, 1, QSZ);
+		for (uint32_t off = 0; off < size + 4; off++)
+			for (int sz = 1; sz <= 4; sz <<= 1) {
+				vd_pio_w(&d, d.notify_io + off, sz, 0xffffffffU);
+				vd_pio_w(&d, d.notify_io + off, sz, off);
+				if (off + (uint32_t)sz <= size)
+					assert_int_equal(vd_pio_r(&d, d.notify_io + off, sz), 0);
+			}
+		assert_int_equal(vd_status(&d) & VIRTIO_S_NEEDS_RESET, 0);
+	}
+	assert_int_equal(rnd_once(&d, VD_DATA), 64);	/* kicked through the I/O BAR */
+	vd_set_status(&d, 0);
+}
+
 static void test_virtio_event_idx_interrupts_only_when_used_event_crossed(void **state)
 {
 	struct vmctx *ctx = ctx_of(state);
@@ -624,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_virtio_queue_size_not_power_of_two_needs_reset),
 		cmocka_unit_test(test_virtio_queue_rings_outside_ram_need_reset),
 		cmocka_unit_test(test_virtio_msix_queue_vector_fires_per_completion),
+		cmocka_unit_test(test_virtio_pio_notify_hostile_accesses_are_harmless),
 		cmocka_unit_test(test_virtio_event_idx_interrupts_only_when_used_event_crossed),
 		cmocka_unit_test(test_virtio_intx_and_isr_when_msix_off),
 		cmocka_unit_test(test_virtio_indirect_chain_is_walked),
