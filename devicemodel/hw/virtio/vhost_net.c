@@ -61,7 +61,7 @@ struct vhost_net {
 	bool failed_logged;
 	struct {
 		int kick, call;
-		bool kick_reg, call_reg;
+		bool call_reg;
 		struct virtio_notify_fd io;
 		struct acrn_irqfd irq;
 	} q[VHOST_NQ];
@@ -243,7 +243,6 @@ static int vh_start_queue(struct vhost_net *v, unsigned int qi, const char **wha
 	if (rc == 0) {
 		*what = "VHM ioeventfd";
 		rc = virtio_notify_ioeventfd_assign(vs, qi, v->q[qi].kick, &v->q[qi].io);
-		v->q[qi].kick_reg = rc == 0;
 	}
 	if (rc == 0) {
 		*what = "VHOST_NET_SET_BACKEND";
@@ -300,11 +299,8 @@ void vhost_net_stop(struct vhost_net *v)
 
 		/* Errors here only mean the queue never got that far. */
 		(void)vh_do(v, VHOST_NET_SET_BACKEND, &f);
-		if (v->q[i].kick_reg) {
-			if (virtio_notify_ioeventfd_deassign(v->vs, &v->q[i].io) != 0)
-				pr_warn("%s: cannot unregister the queue %u ioeventfd", v->ifname, i);
-			v->q[i].kick_reg = false;
-		}
+		if (virtio_notify_ioeventfd_deassign(v->vs, &v->q[i].io) != 0)
+			pr_warn("%s: cannot unregister the queue %u ioeventfd", v->ifname, i);
 		if (v->q[i].call_reg) {
 			v->q[i].irq.flags |= ACRN_IRQFD_FLAG_DEASSIGN;
 			if (ctx->vmm->irqfd(ctx, &v->q[i].irq) != 0)

@@ -206,8 +206,6 @@ void virtio_relchain(struct virtio_dev *vs, unsigned int q, uint16_t head, uint3
 /** Interrupt for queue @p q if the driver wants one (after vq_relchain() calls). */
 void virtio_queue_interrupt(struct virtio_dev *vs, unsigned int q);
 
-struct acrn_ioeventfd;
-
 /** The ioeventfds of one queue's notify: what virtio_notify_ioeventfd_assign() registered. */
 struct virtio_notify_fd {
 	struct acrn_ioeventfd io[VIRTIO_NOTIFY_ADDRS];

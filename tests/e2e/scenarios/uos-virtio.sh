@@ -11,7 +11,7 @@ EXPECT=( '^uos-virtio: reached Service VM /init' '^uos-virtio-check: sos-modules
          '^uos-virtio-check: bridge ok' '^uos-virtio: reached /init'
          '^uos-virtio-check: modules ok' '^uos-virtio-check: devices ok' '^uos-virtio-check: rng ok'
          '^uos-virtio-check: blk-read ok' '^uos-virtio-check: blk-write ok' '^uos-virtio-check: blk-discard ok'
-         '^uos-virtio-check: blk-readback ok'
+         '^uos-virtio-check: blk-readback ok' '^uos-virtio-check: blk-1mib-request ok' '^uos-virtio-check: notify-pio ok'
          '^uos-virtio-check: net-ping ok' '^uos-virtio-check: console-rx ok' '^uos-virtio-check: sos-ping ok'
          '^uos-virtio-check: console ok' '^uos-virtio-check: reset ok' '^uos-virtio-check: kernel-clean ok'
          '^uos-virtio-check: dm-exit ok' '^uos-virtio-check: disk-trimmed ok' '^uos-virtio-check: disk-files ok'
